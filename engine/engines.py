@@ -1,0 +1,25 @@
+"""The engines that compute one step's loss and gradients, by name.
+
+Every engine has the same signature, loss_and_grads(config, weights, tokens), and returns
+the same numbers, so nothing above this module can tell which one runs.
+"""
+
+from microgpt_tui.engine import scalar
+
+ENGINES = {
+    "scalar": scalar.loss_and_grads,
+}
+ENGINE_CHOICES = ("scalar", "fast")
+DEFAULT_ENGINE = "scalar"
+
+
+class EngineUnavailable(ValueError):
+    pass
+
+
+def get_engine(name: str):
+    if name not in ENGINES:
+        if name in ENGINE_CHOICES:
+            raise EngineUnavailable(f"the {name} engine is not built yet; use --engine scalar")
+        raise EngineUnavailable(f"unknown engine {name!r}; choose one of: {', '.join(ENGINES)}")
+    return ENGINES[name]

@@ -1,0 +1,114 @@
+"""The GPT's forward pass on plain floats: no graph, no gradients, just the numbers.
+
+Used to sample names, to show next-character probabilities and to draw attention maps,
+whichever engine trains. Every sum and product is written in the same order as the
+scalar engine's, so the two give the same floats to the last bit.
+"""
+
+import math
+from operator import mul
+
+from microgpt_tui.engine.config import ModelConfig
+from microgpt_tui.engine.params import Matrix
+
+
+def linear(x: list[float], w: Matrix) -> list[float]:
+    return [sum(map(mul, row, x)) for row in w]
+
+
+def rmsnorm(x: list[float]) -> list[float]:
+    # scale the vector so its root-mean-square is 1 (there is no learned gain)
+    mean_square = sum([xi * xi for xi in x]) * len(x) ** -1
+    scale = (mean_square + 1e-5) ** -0.5
+    return [xi * scale for xi in x]
+
+
+def softmax(logits: list[float]) -> list[float]:
+    # subtracting the max changes nothing mathematically and keeps exp() from overflowing
+    top = max(logits)
+    exps = [math.exp(v - top) for v in logits]
+    inverse_total = sum(exps) ** -1
+    return [e * inverse_total for e in exps]
+
+
+class KVCache:
+    """The keys and values of every position seen so far, one list per layer."""
+
+    def __init__(self, n_layer: int):
+        self.keys: list[list[list[float]]] = [[] for _ in range(n_layer)]
+        self.values: list[list[list[float]]] = [[] for _ in range(n_layer)]
+
+
+def forward_token(
+    config: ModelConfig,
+    weights: dict[str, Matrix],
+    token: int,
+    pos: int,
+    cache: KVCache,
+    attention: list | None = None,
+) -> list[float]:
+    """Logits for the token that follows `token` at position `pos`.
+
+    Earlier positions are seen only through `cache`, which this call extends. If
+    `attention` is a list, it receives one entry per layer: for each head, the weights
+    this position gave to positions 0..pos.
+    """
+    n_head, head_dim = config.n_head, config.head_dim
+    scale = (head_dim**0.5) ** -1
+    x = [t + p for t, p in zip(weights["wte"][token], weights["wpe"][pos])]
+    x = rmsnorm(x)
+    for layer in range(config.n_layer):
+        prefix = f"layer{layer}."
+        residual = x
+        h = rmsnorm(x)
+        q = linear(h, weights[prefix + "attn_wq"])
+        cache.keys[layer].append(linear(h, weights[prefix + "attn_wk"]))
+        cache.values[layer].append(linear(h, weights[prefix + "attn_wv"]))
+        keys, values = cache.keys[layer], cache.values[layer]
+        heads_out: list[float] = []
+        layer_weights = []
+        for head in range(n_head):
+            lo, hi = head * head_dim, (head + 1) * head_dim
+            q_head = q[lo:hi]
+            scores = [sum(map(mul, q_head, k[lo:hi])) * scale for k in keys]
+            w = softmax(scores)
+            layer_weights.append(w)
+            for j in range(lo, hi):
+                heads_out.append(sum([w_t * v[j] for w_t, v in zip(w, values)]))
+        if attention is not None:
+            attention.append(layer_weights)
+        x = [a + b for a, b in zip(linear(heads_out, weights[prefix + "attn_wo"]), residual)]
+        residual = x
+        h = rmsnorm(x)
+        hidden = [max(0.0, v) for v in linear(h, weights[prefix + "mlp_fc1"])]
+        x = [a + b for a, b in zip(linear(hidden, weights[prefix + "mlp_fc2"]), residual)]
+    return linear(x, weights["lm_head"])
+
+
+def attention_maps(config: ModelConfig, weights: dict[str, Matrix], tokens: list[int]) -> list[list[list[list[float]]]]:
+    """maps[layer][head][query][key]: how much each position attended to each earlier one.
+
+    Row q has q+1 entries (a position sees itself and what came before), so each map is
+    the lower triangle of a T×T matrix, every row summing to 1.
+    """
+    tokens = tokens[: config.block_size]
+    cache = KVCache(config.n_layer)
+    maps = [[[] for _ in range(config.n_head)] for _ in range(config.n_layer)]
+    for pos, token in enumerate(tokens):
+        per_layer: list = []
+        forward_token(config, weights, token, pos, cache, attention=per_layer)
+        for layer, heads in enumerate(per_layer):
+            for head, row in enumerate(heads):
+                maps[layer][head].append(row)
+    return maps
+
+
+def document_loss(config: ModelConfig, weights: dict[str, Matrix], tokens: list[int]) -> tuple[float, int]:
+    """The summed next-token loss over a document's positions, and how many there were."""
+    n = min(config.block_size, len(tokens) - 1)
+    cache = KVCache(config.n_layer)
+    total = 0.0
+    for pos in range(n):
+        probs = softmax(forward_token(config, weights, tokens[pos], pos, cache))
+        total -= math.log(probs[tokens[pos + 1]])
+    return total, n

@@ -1,0 +1,45 @@
+"""Adam, with the reference's linear learning-rate decay.
+
+Adam keeps two running averages per parameter: m, of the gradient (momentum), and v, of
+its square (how large that parameter's gradients tend to be). Each step moves a weight by
+about lr in the direction of m, scaled down where gradients have been large.
+"""
+
+from dataclasses import dataclass
+
+
+def learning_rate_at(base_lr: float, step: int, total_steps: int) -> float:
+    """Linear decay from base_lr at step 0 towards 0 at the last step, no warm-up."""
+    return base_lr * (1 - step / total_steps)
+
+
+@dataclass
+class AdamState:
+    m: list[float]
+    v: list[float]
+
+    @classmethod
+    def zeros(cls, size: int) -> "AdamState":
+        return cls([0.0] * size, [0.0] * size)
+
+
+def adam_update(
+    params: list[float],
+    grads: list[float],
+    state: AdamState,
+    t: int,
+    lr: float,
+    beta1: float,
+    beta2: float,
+    eps: float,
+) -> list[float]:
+    """New parameters after one Adam step number t (counting from 1); updates state in place."""
+    state.m = [beta1 * m + (1 - beta1) * g for m, g in zip(state.m, grads)]
+    state.v = [beta2 * v + (1 - beta2) * g**2 for v, g in zip(state.v, grads)]
+    # early on m and v are biased towards their zero start; these factors undo that
+    m_correction = 1 - beta1**t
+    v_correction = 1 - beta2**t
+    return [
+        p - lr * (m / m_correction) / ((v / v_correction) ** 0.5 + eps)
+        for p, m, v in zip(params, state.m, state.v)
+    ]

@@ -1,0 +1,68 @@
+"""Making up names with a trained model, and asking it what comes next.
+
+All of it runs on plain floats through inference.forward_token, whichever engine trained.
+"""
+
+import random
+
+from microgpt_tui.engine.config import ModelConfig
+from microgpt_tui.engine.inference import KVCache, forward_token, softmax
+from microgpt_tui.engine.params import Matrix
+from microgpt_tui.engine.tokenizer import Tokenizer
+
+
+def pick_token(logits: list[float], temperature: float, rng: random.Random) -> int:
+    """Draw the next token. Temperature 0 means greedy: always the most likely one."""
+    if temperature == 0:
+        return max(range(len(logits)), key=logits.__getitem__)
+    # below 1 sharpens the distribution towards likely tokens, above 1 flattens it
+    inverse_temperature = temperature**-1
+    probs = softmax([logit * inverse_temperature for logit in logits])
+    return rng.choices(range(len(logits)), weights=probs)[0]
+
+
+def generate(
+    config: ModelConfig,
+    weights: dict[str, Matrix],
+    tokenizer: Tokenizer,
+    rng: random.Random,
+    temperature: float = 0.5,
+    prefix: str = "",
+) -> str:
+    """One name: start from BOS, feed `prefix`, then sample until BOS or the block is full."""
+    prefix_ids = tokenizer.encode(prefix)
+    cache = KVCache(config.n_layer)
+    out = list(prefix_ids)
+    token = tokenizer.bos
+    for pos in range(config.block_size):
+        logits = forward_token(config, weights, token, pos, cache)
+        if pos < len(prefix_ids):
+            token = prefix_ids[pos]  # still reading the prefix: no choice to make
+            continue
+        token = pick_token(logits, temperature, rng)
+        if token == tokenizer.bos:
+            break
+        out.append(token)
+    return tokenizer.decode(out)
+
+
+def next_token_probs(config: ModelConfig, weights: dict[str, Matrix], tokenizer: Tokenizer, prefix: str) -> list[float]:
+    """The model's probability for every token (BOS = "the name ends here") after `prefix`."""
+    tokens = [tokenizer.bos, *tokenizer.encode(prefix)]
+    if len(tokens) > config.block_size:
+        raise ValueError(f"the model sees at most {config.block_size - 1} characters")
+    cache = KVCache(config.n_layer)
+    for pos, token in enumerate(tokens):
+        logits = forward_token(config, weights, token, pos, cache)
+    return softmax(logits)
+
+
+def check_prefix(config: ModelConfig, tokenizer: Tokenizer, prefix: str) -> str | None:
+    """Why `prefix` cannot be completed, in one line; None if it can."""
+    unknown = tokenizer.unknown_chars(prefix)
+    if unknown:
+        shown = " ".join(repr(ch) for ch in unknown)
+        return f"not in the vocabulary: {shown} (the model knows only: {''.join(tokenizer.chars)})"
+    if len(prefix) >= config.block_size:
+        return f"too long: the model sees at most {config.block_size - 1} characters after BOS"
+    return None
