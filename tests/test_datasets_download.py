@@ -1,0 +1,289 @@
+"""First-run download of a named set, against a local HTTP server (never the internet)."""
+
+import hashlib
+import http.server
+import os
+import socket
+import threading
+from dataclasses import replace
+
+import pytest
+
+import microgpt_tui.datasets.download as download_module
+from microgpt_tui.datasets import KNOWN_DATASETS, DatasetError, load_named
+
+FAKE = b"emma\nolivia\n\n  ava \r\nisabella\n"
+FAKE_DOCS = ("emma", "olivia", "ava", "isabella")
+
+
+class Server:
+    """A tiny HTTP server on 127.0.0.1 whose routes say how each path misbehaves."""
+
+    def __init__(self):
+        self.requests = []
+        self.routes = {
+            "/names.txt": ("ok", FAKE),
+            "/wrong.txt": ("ok", FAKE.replace(b"emma", b"emmy")),
+            "/short.txt": ("short", FAKE),
+            "/big.txt": ("ok", FAKE * 10),
+        }
+        server = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):
+                server.requests.append(self.path)
+                kind, body = server.routes.get(self.path, ("missing", b""))
+                if kind == "missing":
+                    self.send_error(404, "Not Found")
+                    return
+                self.send_response(200)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                if kind == "short":
+                    # Promise the whole body, send half, then hang up.
+                    self.wfile.write(body[: len(body) // 2])
+                    self.wfile.flush()
+                    self.close_connection = True
+                else:
+                    self.wfile.write(body)
+
+            def log_message(self, *args):
+                pass
+
+        self.httpd = http.server.HTTPServer(("127.0.0.1", 0), Handler)
+        # A short poll interval keeps shutdown, and so each test's teardown, fast.
+        self.thread = threading.Thread(
+            target=self.httpd.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True
+        )
+        self.thread.start()
+
+    def url(self, path):
+        host, port = self.httpd.server_address
+        return f"http://{host}:{port}{path}"
+
+    def close(self):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+        self.thread.join()
+
+
+@pytest.fixture
+def server():
+    srv = Server()
+    yield srv
+    srv.close()
+
+
+@pytest.fixture
+def cache(tmp_path, monkeypatch):
+    folder = tmp_path / "cache"
+    monkeypatch.setenv("MICROGPT_TUI_CACHE", str(folder))
+    return folder
+
+
+@pytest.fixture
+def fake_names(monkeypatch):
+    """Make the registry expect FAKE instead of the real 228 KB names.txt."""
+    known = replace(
+        KNOWN_DATASETS["names"],
+        sha256=hashlib.sha256(FAKE).hexdigest(),
+        size=len(FAKE),
+        doc_count=len(FAKE_DOCS),
+    )
+    monkeypatch.setitem(KNOWN_DATASETS, "names", known)
+    return known
+
+
+@pytest.fixture
+def dead_port():
+    """A port on which nothing listens, so connecting is refused at once."""
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    sock.close()
+    return port
+
+
+def use_url(monkeypatch, url):
+    monkeypatch.setenv("MICROGPT_TUI_NAMES_URL", url)
+
+
+def assert_cache_empty(folder):
+    """No partial file, no temporary file: nothing at all."""
+    leftovers = sorted(p.name for p in folder.iterdir()) if folder.exists() else []
+    assert leftovers == []
+
+
+def load_error(**kwargs) -> str:
+    with pytest.raises(DatasetError) as info:
+        load_named("names", show_progress=False, **kwargs)
+    message = str(info.value)
+    assert "\n" not in message
+    assert "--data PATH" in message
+    return message
+
+
+def test_good_download_caches_the_file(server, cache, fake_names, monkeypatch):
+    use_url(monkeypatch, server.url("/names.txt"))
+    dataset = load_named("names", show_progress=False)
+    assert (cache / "names.txt").read_bytes() == FAKE
+    assert sorted(p.name for p in cache.iterdir()) == ["names.txt"]
+    assert dataset.docs == FAKE_DOCS
+    assert dataset.name == "names"
+    assert dataset.source == cache / "names.txt"
+    assert dataset.sha256 == fake_names.sha256
+    assert server.requests == ["/names.txt"]
+
+
+def test_cache_hit_makes_no_request(server, cache, fake_names, monkeypatch):
+    use_url(monkeypatch, server.url("/names.txt"))
+    first = load_named("names", show_progress=False)
+    second = load_named("names", show_progress=False)
+    assert server.requests == ["/names.txt"]
+    assert second.docs == first.docs
+
+
+def test_cache_hit_works_with_the_network_gone(server, cache, fake_names, monkeypatch, dead_port):
+    use_url(monkeypatch, server.url("/names.txt"))
+    load_named("names", show_progress=False)
+    use_url(monkeypatch, f"http://127.0.0.1:{dead_port}/names.txt")
+    assert load_named("names", show_progress=False).docs == FAKE_DOCS
+
+
+def test_damaged_cache_file_is_downloaded_again(server, cache, fake_names, monkeypatch):
+    cache.mkdir()
+    (cache / "names.txt").write_bytes(b"emma\n")  # e.g. edited or truncated since
+    use_url(monkeypatch, server.url("/names.txt"))
+    dataset = load_named("names", show_progress=False)
+    assert server.requests == ["/names.txt"]
+    assert (cache / "names.txt").read_bytes() == FAKE
+    assert dataset.docs == FAKE_DOCS
+
+
+def test_checksum_mismatch(server, cache, fake_names, monkeypatch):
+    url = server.url("/wrong.txt")
+    use_url(monkeypatch, url)
+    message = load_error()
+    assert url in message
+    assert "checksum" in message
+    assert_cache_empty(cache)
+
+
+def test_body_cut_short(server, cache, fake_names, monkeypatch):
+    url = server.url("/short.txt")
+    use_url(monkeypatch, url)
+    message = load_error()
+    assert url in message
+    assert "cut short" in message
+    assert f"of {len(FAKE):,} bytes" in message
+    assert_cache_empty(cache)
+
+
+def test_body_larger_than_the_registered_file(server, cache, fake_names, monkeypatch):
+    use_url(monkeypatch, server.url("/big.txt"))
+    assert "larger than" in load_error()
+    assert_cache_empty(cache)
+
+
+def test_http_404(server, cache, fake_names, monkeypatch):
+    url = server.url("/nowhere.txt")
+    use_url(monkeypatch, url)
+    message = load_error()
+    assert url in message
+    assert "404" in message
+    assert_cache_empty(cache)
+
+
+def test_connection_refused(cache, fake_names, monkeypatch, dead_port):
+    url = f"http://127.0.0.1:{dead_port}/names.txt"
+    use_url(monkeypatch, url)
+    message = load_error()
+    assert url in message
+    assert "refused" in message.lower()
+    assert_cache_empty(cache)
+
+
+def test_server_that_never_answers_times_out(cache, fake_names, monkeypatch):
+    monkeypatch.setattr(download_module, "TIMEOUT", 0.2)
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen()  # accepts the connection in the kernel but never replies
+    try:
+        url = f"http://127.0.0.1:{silent.getsockname()[1]}/names.txt"
+        use_url(monkeypatch, url)
+        message = load_error()
+    finally:
+        silent.close()
+    assert url in message
+    assert "0.2 seconds" in message
+    assert_cache_empty(cache)
+
+
+def test_malformed_override_address(cache, fake_names, monkeypatch):
+    use_url(monkeypatch, "names-mirror.example/names.txt")
+    message = load_error()
+    assert "names-mirror.example/names.txt" in message
+    assert_cache_empty(cache)
+
+
+def test_file_url_override(tmp_path, cache, fake_names, monkeypatch):
+    copy = tmp_path / "mirror" / "names.txt"
+    copy.parent.mkdir()
+    copy.write_bytes(FAKE)
+    use_url(monkeypatch, copy.as_uri())
+    assert load_named("names", show_progress=False).docs == FAKE_DOCS
+    assert (cache / "names.txt").read_bytes() == FAKE
+
+
+def test_interrupt_while_saving_leaves_no_temp_file(server, cache, fake_names, monkeypatch):
+    use_url(monkeypatch, server.url("/names.txt"))
+
+    def interrupted(src, dst):
+        assert os.path.exists(src)  # the temporary file really was there to clean up
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(download_module.os, "replace", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        load_named("names", show_progress=False)
+    assert_cache_empty(cache)
+
+
+def test_disk_error_while_saving_is_a_dataset_error(server, cache, fake_names, monkeypatch):
+    use_url(monkeypatch, server.url("/names.txt"))
+
+    def disk_full(fd):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(download_module.os, "fsync", disk_full)
+    with pytest.raises(DatasetError) as info:
+        load_named("names", show_progress=False)
+    assert "No space left on device" in str(info.value)
+    assert "\n" not in str(info.value)
+    assert_cache_empty(cache)
+
+
+def test_unwritable_cache_folder(server, tmp_path, fake_names, monkeypatch):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    monkeypatch.setenv("MICROGPT_TUI_CACHE", str(blocker / "cache"))
+    use_url(monkeypatch, server.url("/names.txt"))
+    with pytest.raises(DatasetError) as info:
+        load_named("names", show_progress=False)
+    assert "MICROGPT_TUI_CACHE" in str(info.value)
+    assert "\n" not in str(info.value)
+
+
+def test_no_progress_bar_when_stderr_is_a_pipe(server, cache, fake_names, monkeypatch, capsys):
+    use_url(monkeypatch, server.url("/names.txt"))
+    load_named("names")  # show_progress=None: decided from stderr, which capsys makes a non-tty
+    captured = capsys.readouterr()
+    assert captured.err == ""
+    assert captured.out == ""
+
+
+def test_progress_bar_on_request(server, cache, fake_names, monkeypatch, capsys):
+    use_url(monkeypatch, server.url("/names.txt"))
+    load_named("names", show_progress=True)
+    captured = capsys.readouterr()
+    assert "downloading names" in captured.err
+    assert captured.out == ""

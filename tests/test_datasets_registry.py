@@ -1,0 +1,158 @@
+"""The registry, the cache folder, --list-datasets, and choosing between --data and a named set."""
+
+import hashlib
+import socket
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+import microgpt_tui.datasets as datasets
+from microgpt_tui.datasets import (
+    KNOWN_DATASETS,
+    DatasetError,
+    cache_dir,
+    describe_datasets,
+    list_datasets,
+    load_named,
+    resolve_dataset,
+)
+
+FAKE = b"emma\nolivia\n"
+
+
+@pytest.fixture
+def cache(tmp_path, monkeypatch):
+    folder = tmp_path / "cache"
+    monkeypatch.setenv("MICROGPT_TUI_CACHE", str(folder))
+    return folder
+
+
+@pytest.fixture
+def offline(monkeypatch):
+    """Point the names URL at a refused port, so any download attempt fails loudly."""
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    sock.close()
+    monkeypatch.setenv("MICROGPT_TUI_NAMES_URL", f"http://127.0.0.1:{port}/names.txt")
+
+
+@pytest.fixture
+def cached_fake_names(cache, monkeypatch):
+    """A small stand-in for names.txt, already in the cache with a matching checksum."""
+    known = replace(
+        KNOWN_DATASETS["names"],
+        sha256=hashlib.sha256(FAKE).hexdigest(),
+        size=len(FAKE),
+        doc_count=2,
+    )
+    monkeypatch.setitem(KNOWN_DATASETS, "names", known)
+    cache.mkdir()
+    (cache / "names.txt").write_bytes(FAKE)
+    return known
+
+
+def test_public_api():
+    expected = {
+        "DatasetError", "Dataset", "load_file", "load_named", "resolve_dataset",
+        "KNOWN_DATASETS", "describe_datasets", "cache_dir",
+    }
+    assert expected <= set(datasets.__all__)
+    assert all(hasattr(datasets, name) for name in datasets.__all__)
+    assert issubclass(DatasetError, Exception)
+
+
+def test_names_is_pinned():
+    names = KNOWN_DATASETS["names"]
+    assert names.url == "https://raw.githubusercontent.com/karpathy/makemore/988aa59/names.txt"
+    assert names.sha256 == "0a30b5557f192f32ab962680889aac5f6fda0f4cecf40a6d0b5694f58ea8cc4d"
+    assert names.doc_count == 32_033
+    assert names.size == 228_145
+
+
+def test_cache_dir_override(monkeypatch, tmp_path):
+    monkeypatch.setenv("MICROGPT_TUI_CACHE", str(tmp_path / "mine"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    assert cache_dir() == tmp_path / "mine"
+
+
+def test_cache_dir_xdg(monkeypatch, tmp_path):
+    monkeypatch.delenv("MICROGPT_TUI_CACHE", raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    assert cache_dir() == tmp_path / "xdg" / "microgpt-tui"
+
+
+@pytest.mark.parametrize("xdg", [None, "", "relative/cache"])
+def test_cache_dir_home_default(monkeypatch, tmp_path, xdg):
+    monkeypatch.delenv("MICROGPT_TUI_CACHE", raising=False)
+    if xdg is None:
+        monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
+    else:
+        monkeypatch.setenv("XDG_CACHE_HOME", xdg)  # empty or relative: ignored, per the XDG spec
+    monkeypatch.setenv("HOME", str(tmp_path))
+    assert cache_dir() == tmp_path / ".cache" / "microgpt-tui"
+
+
+def test_listing_before_download(cache):
+    [row] = list_datasets()
+    assert row.known.name == "names"
+    assert row.cached is False
+    text = describe_datasets()
+    assert "names" in text
+    assert "32,033 docs" in text
+    assert "228 kB" in text
+    assert "not downloaded" in text
+    assert str(cache) in text
+
+
+def test_listing_after_download(cached_fake_names, cache):
+    [row] = list_datasets()
+    assert row.cached is True
+    assert row.path == cache / "names.txt"
+    text = describe_datasets()
+    assert ", cached" in text
+    assert "not downloaded" not in text
+
+
+def test_listing_does_not_count_a_damaged_file_as_cached(cache):
+    cache.mkdir()
+    (cache / "names.txt").write_bytes(b"emma\n")
+    assert list_datasets()[0].cached is False
+
+
+def test_unknown_name_lists_known_ones(cache):
+    with pytest.raises(DatasetError) as info:
+        load_named("shakespeare")
+    message = str(info.value)
+    assert "\n" not in message
+    assert "'shakespeare'" in message
+    assert "names" in message
+
+
+def test_resolve_prefers_data(tmp_path, cache, offline):
+    path = tmp_path / "pets.txt"
+    path.write_text("rex\nfido\n")
+    dataset = resolve_dataset(data=str(path), name="shakespeare")  # name is ignored
+    assert dataset.docs == ("rex", "fido")
+    assert dataset.name == "pets.txt"
+    assert not cache.exists()
+
+
+def test_resolve_defaults_to_names_from_cache(cached_fake_names, cache, offline):
+    dataset = resolve_dataset()
+    assert dataset.name == "names"
+    assert dataset.docs == ("emma", "olivia")
+    assert dataset.source == cache / "names.txt"
+    assert dataset.description == "names · 2 docs"
+
+
+def test_resolve_by_name(cached_fake_names, offline):
+    assert resolve_dataset(name="names").docs == ("emma", "olivia")
+
+
+def test_resolve_download_failure_is_a_dataset_error(cache, offline):
+    with pytest.raises(DatasetError) as info:
+        resolve_dataset()
+    assert "--data PATH" in str(info.value)
+    assert not cache.exists() or list(Path(cache).iterdir()) == []
