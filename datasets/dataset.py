@@ -26,7 +26,7 @@ class Dataset:
         """A short label for the status bar, e.g. ``names · 32,033 docs``."""
         return f"{self.name} · {len(self.docs):,} docs"
 
-    def count_truncated(self, block_size: int) -> int:
+    def count_longer_than(self, block_size: int) -> int:
         """How many documents are too long to be trained on in full.
 
         A document of L characters becomes BOS + L characters + BOS: L + 1 positions that

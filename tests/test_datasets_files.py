@@ -69,13 +69,13 @@ def test_dataset_is_frozen(tmp_path):
         dataset.docs = ()
 
 
-def test_count_truncated(tmp_path):
+def test_count_longer_than_block(tmp_path):
     # A document of length L has L + 1 positions; only block_size of them are trained.
     dataset = load_file(write(tmp_path, b"ab\nabc\nabcdefg\n"))
-    assert dataset.count_truncated(3) == 2  # "abc" (4 > 3) and "abcdefg"
-    assert dataset.count_truncated(4) == 1
-    assert dataset.count_truncated(7) == 1  # 7 + 1 > 7
-    assert dataset.count_truncated(8) == 0  # 7 + 1 fits exactly
+    assert dataset.count_longer_than(3) == 2  # "abc" (4 > 3) and "abcdefg"
+    assert dataset.count_longer_than(4) == 1
+    assert dataset.count_longer_than(7) == 1  # 7 + 1 > 7
+    assert dataset.count_longer_than(8) == 0  # 7 + 1 fits exactly
 
 
 def test_real_names_txt(names_path):
@@ -86,7 +86,7 @@ def test_real_names_txt(names_path):
     assert dataset.sha256 == KNOWN_DATASETS["names"].sha256
     assert names_path.stat().st_size == KNOWN_DATASETS["names"].size
     assert dataset.docs[:3] == ("emma", "olivia", "ava")
-    assert dataset.count_truncated(16) == 0  # the longest name is 15 letters
+    assert dataset.count_longer_than(16) == 0  # the longest name is 15 letters
 
 
 # --- bad files: each is one line saying what is wrong and what to do -------------
