@@ -1,0 +1,80 @@
+"""The whole model: gradients against finite differences, float inference against Value."""
+
+import math
+import random
+
+import pytest
+
+from microgpt_tui.engine import scalar
+from microgpt_tui.engine.config import ModelConfig
+from microgpt_tui.engine.inference import attention_maps, document_loss
+from microgpt_tui.engine.params import ParamLayout, init_params
+
+SMALL_CONFIGS = [
+    ModelConfig(vocab_size=5, n_layer=1, n_embd=4, n_head=2, block_size=4, init_std=0.5),
+    ModelConfig(vocab_size=6, n_layer=2, n_embd=6, n_head=3, block_size=5, init_std=0.5),
+]
+TOKENS = [4, 0, 1, 2, 1, 3, 4]
+
+
+def make_weights(config, seed=0):
+    layout = ParamLayout(config)
+    return layout, init_params(config, random.Random(seed))
+
+
+def tokens_for(config):
+    return [t % config.vocab_size for t in TOKENS]
+
+
+def mean_loss(config, layout, flat, tokens):
+    # the float forward gives the scalar engine's loss exactly (tested below) and is much cheaper
+    total, n = document_loss(config, layout.matrices(flat), tokens)
+    return total / n
+
+
+@pytest.mark.parametrize("config", SMALL_CONFIGS, ids=["1-layer", "2-layer"])
+def test_every_gradient_matches_finite_difference(config):
+    layout, flat = make_weights(config)
+    tokens = tokens_for(config)
+    _, grads = scalar.loss_and_grads(config, layout.matrices(flat), tokens)
+    analytic = layout.flatten(grads)
+    h = 1e-6
+    for i in range(layout.size):
+        plus, minus = list(flat), list(flat)
+        plus[i] += h
+        minus[i] -= h
+        numeric = (mean_loss(config, layout, plus, tokens) - mean_loss(config, layout, minus, tokens)) / (2 * h)
+        assert analytic[i] == pytest.approx(numeric, rel=1e-5, abs=1e-8), f"parameter {i}"
+
+
+@pytest.mark.parametrize("config", SMALL_CONFIGS, ids=["1-layer", "2-layer"])
+def test_float_inference_gives_the_scalar_engines_loss_exactly(config):
+    layout, flat = make_weights(config, seed=3)
+    tokens = tokens_for(config)
+    loss, _ = scalar.loss_and_grads(config, layout.matrices(flat), tokens)
+    total, n = document_loss(config, layout.matrices(flat), tokens)
+    assert n == min(config.block_size, len(tokens) - 1)
+    assert total / n == pytest.approx(loss, rel=1e-15)
+
+
+def test_attention_maps_are_causal_and_normalised():
+    config = SMALL_CONFIGS[1]
+    layout, flat = make_weights(config)
+    maps = attention_maps(config, layout.matrices(flat), [5, 0, 1, 2])
+    assert len(maps) == config.n_layer and all(len(layer) == config.n_head for layer in maps)
+    for layer in maps:
+        for head in layer:
+            assert [len(row) for row in head] == [1, 2, 3, 4]  # lower triangle
+            for row in head:
+                assert math.fsum(row) == pytest.approx(1.0)
+                assert all(0 <= w <= 1 for w in row)
+
+
+def test_layout_covers_every_parameter_once():
+    config = SMALL_CONFIGS[1]
+    layout = ParamLayout(config)
+    assert layout.names[:3] == ["wte", "wpe", "lm_head"]
+    assert layout.names[3:9] == [f"layer0.{n}" for n in ("attn_wq", "attn_wk", "attn_wv", "attn_wo", "mlp_fc1", "mlp_fc2")]
+    assert layout.by_name["layer1.mlp_fc1"].shape == (4 * config.n_embd, config.n_embd)
+    flat = list(range(layout.size))
+    assert layout.flatten(layout.matrices(flat)) == flat
