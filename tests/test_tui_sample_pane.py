@@ -1,0 +1,256 @@
+"""The Sample pane: completions of a prefix, the temperature slider, next-character bars."""
+
+from pathlib import Path
+
+import pytest
+from textual.app import App, ComposeResult
+from textual.widgets import Input, Label, Static
+
+import microgpt_tui.tui.sample_pane as sample_pane_module
+from microgpt_tui.engine.config import ModelConfig, TrainConfig
+from microgpt_tui.engine.sampling import next_token_probs
+from microgpt_tui.engine.tokenizer import Tokenizer
+from microgpt_tui.engine.trainer import Trainer
+from microgpt_tui.tui.next_char_bars import NextCharBars
+from microgpt_tui.tui.sample_pane import SamplePane
+from microgpt_tui.tui.snapshot import ModelSnapshot, snapshot_of
+from microgpt_tui.tui.temperature_slider import VALUE_WIDTH, TemperatureSlider
+
+TUI_DIR = Path(sample_pane_module.__file__).parent
+
+# the first 50 names of names.txt, so the tests need no download
+NAMES = """emma olivia ava isabella sophia charlotte mia amelia harper evelyn abigail emily elizabeth
+mila ella avery sofia camila aria scarlett victoria madison luna grace chloe penelope layla riley zoey
+nora lily eleanor hannah lillian addison aubrey ellie stella natalie zoe leah hazel violet aurora
+savannah audrey brooklyn bella claire skylar""".split()
+
+
+@pytest.fixture(scope="module")
+def model_snapshot() -> ModelSnapshot:
+    vocab_size = Tokenizer.from_documents(NAMES).vocab_size
+    trainer = Trainer(NAMES, ModelConfig(vocab_size=vocab_size), TrainConfig(steps=20, seed=42))
+    trainer.step()
+    trainer.step()
+    return snapshot_of(trainer)
+
+
+class SampleApp(App):
+    CSS_PATH = TUI_DIR / "sample_pane.tcss"
+    AUTO_FOCUS = None  # as in the app: the prefix box is not focused until the user goes there
+
+    def __init__(self, model_snapshot: ModelSnapshot) -> None:
+        super().__init__()
+        self.model_snapshot = model_snapshot
+        self.temperature_changes: list[float] = []
+
+    def compose(self) -> ComposeResult:
+        yield SamplePane(seed=7)
+
+    def on_mount(self) -> None:
+        self.query_one(Input).cursor_blink = False
+        self.pane.show_snapshot(self.model_snapshot)
+
+    @property
+    def pane(self) -> SamplePane:
+        return self.query_one(SamplePane)
+
+    def on_sample_pane_temperature_changed(self, event: SamplePane.TemperatureChanged) -> None:
+        self.temperature_changes.append(event.temperature)
+
+
+def text_of(app: App, selector: str) -> str:
+    """What a widget shows on screen, as plain text."""
+    widget = app.query_one(selector)
+    return "\n".join(strip.text for strip in widget.render_lines(widget.size.region))
+
+
+async def type_prefix(pilot, prefix: str) -> None:
+    await pilot.pause()  # let the first layout finish, so the click lands on the box
+    await pilot.click("#sample-prefix")
+    await pilot.press(*prefix)
+
+
+async def test_a_typed_prefix_yields_ten_completions_that_start_with_it(model_snapshot):
+    app = SampleApp(model_snapshot)
+    async with app.run_test(size=(100, 30)) as pilot:
+        app.pane.set_training_names(frozenset(NAMES))
+        await type_prefix(pilot, "em")
+        await pilot.press("enter")
+        completions = app.pane.completions
+        assert len(completions) == 10
+        for completion in completions:
+            assert completion.text.startswith("em")
+            assert completion.in_training_data == (completion.text in NAMES)
+        shown = text_of(app, "#sample-results")
+        assert all(c.text in shown for c in completions)
+        assert "completions of 'em'" in str(app.query_one("#sample-results-title", Label).render())
+
+
+async def test_completions_are_marked_known_when_in_the_training_names(model_snapshot):
+    app = SampleApp(model_snapshot)
+    async with app.run_test(size=(100, 30)) as pilot:
+        app.pane.temperature = 0  # greedy: the same completion every time
+        await type_prefix(pilot, "a")
+        await pilot.press("enter")
+        greedy = app.pane.completions[0].text
+        app.pane.set_training_names(frozenset({greedy}))
+        await pilot.press("enter")
+        assert [c.text for c in app.pane.completions] == [greedy] * 10
+        assert all(c.in_training_data for c in app.pane.completions)
+        assert "in data" in text_of(app, "#sample-results")
+        app.pane.set_training_names(frozenset())
+        await pilot.press("enter")
+        assert not any(c.in_training_data for c in app.pane.completions)
+        assert "new" in text_of(app, "#sample-results")
+
+
+async def test_temperature_zero_is_greedy_and_the_same_every_time(model_snapshot):
+    app = SampleApp(model_snapshot)
+    async with app.run_test(size=(100, 30)) as pilot:
+        app.pane.query_one(TemperatureSlider).focus()
+        await pilot.press("home")
+        assert app.pane.temperature == 0.0
+        await pilot.click("#sample-prefix")
+        await pilot.press("enter")
+        first = [c.text for c in app.pane.completions]
+        await pilot.press("enter")
+        assert [c.text for c in app.pane.completions] == first
+        assert len(set(first)) == 1
+
+
+async def test_slider_keys_and_clicks_set_the_temperature_sampling_uses(model_snapshot, monkeypatch):
+    used: list[float] = []
+    real_generate = sample_pane_module.generate
+
+    def recording_generate(config, weights, tokenizer, rng, temperature, prefix):
+        used.append(temperature)
+        return real_generate(config, weights, tokenizer, rng, temperature, prefix)
+
+    monkeypatch.setattr(sample_pane_module, "generate", recording_generate)
+    app = SampleApp(model_snapshot)
+    async with app.run_test(size=(100, 30)) as pilot:
+        slider = app.pane.query_one(TemperatureSlider)
+        slider.focus()
+        await pilot.press("right", "right", "right")
+        assert app.pane.temperature == 0.65
+        await pilot.click("#sample-prefix")
+        await pilot.press("enter")
+        assert used == [0.65] * 10
+
+        used.clear()
+        track = slider.content_size.width - VALUE_WIDTH
+        await pilot.click(TemperatureSlider, offset=(track - 1, 0))  # the right end of the track
+        assert app.pane.temperature == 2.0
+        await pilot.click("#sample-prefix")
+        await pilot.press("enter")
+        assert used == [2.0] * 10
+        assert app.temperature_changes == [0.55, 0.6, 0.65, 2.0]
+
+
+async def test_change_temperature_steps_and_clamps_at_0_and_2(model_snapshot):
+    app = SampleApp(model_snapshot)
+    async with app.run_test(size=(100, 30)) as pilot:
+        pane = app.pane
+        assert pane.temperature == 0.5
+        pane.change_temperature(-0.05)
+        assert pane.temperature == 0.45
+        for _ in range(20):
+            pane.change_temperature(-0.05)
+        assert pane.temperature == 0.0
+        pane.change_temperature(+5)
+        assert pane.temperature == 2.0
+        pane.change_temperature(+0.05)
+        assert pane.temperature == 2.0
+        await pilot.pause()
+        assert app.temperature_changes[0] == 0.45
+        assert app.temperature_changes[-1] == 2.0
+        assert "2.00" in pane.query_one(TemperatureSlider).render().plain
+
+
+async def test_an_out_of_vocabulary_prefix_gives_a_message_not_a_crash(model_snapshot):
+    app = SampleApp(model_snapshot)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await type_prefix(pilot, "eQ")
+        message = text_of(app, "#sample-message")
+        assert "not in the vocabulary" in message and "'Q'" in message
+        assert app.query_one("#sample-message").has_class("error")
+        assert app.query_one(NextCharBars).entries == []
+        await pilot.press("enter")
+        assert app.pane.completions == []
+        assert "not in the vocabulary" in text_of(app, "#sample-message")
+
+
+async def test_an_over_long_prefix_gives_the_check_prefix_message(model_snapshot):
+    app = SampleApp(model_snapshot)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await type_prefix(pilot, "e" * model_snapshot.config.block_size)
+        await pilot.press("enter")
+        assert "too long" in text_of(app, "#sample-message")
+        assert app.pane.completions == []
+        await pilot.press("backspace")  # one character fewer fits
+        assert "too long" not in text_of(app, "#sample-message")
+        await pilot.press("enter")
+        assert len(app.pane.completions) == 10
+
+
+async def test_an_empty_prefix_gives_free_samples(model_snapshot):
+    app = SampleApp(model_snapshot)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.click("#sample-prefix")
+        await pilot.press("enter")
+        assert len(app.pane.completions) == 10
+        assert "10 names" in str(app.query_one("#sample-results-title", Label).render())
+
+
+async def test_next_char_bars_show_ten_probabilities_and_follow_typing(model_snapshot):
+    app = SampleApp(model_snapshot)
+    async with app.run_test(size=(100, 30)) as pilot:
+        bars = app.query_one(NextCharBars)
+        assert len(bars.entries) == 10
+        assert sum(p for _, p in bars.entries) <= 1.0
+        first_letters = list(bars.entries)
+        await type_prefix(pilot, "e")
+        probs = next_token_probs(model_snapshot.config, model_snapshot.weights, model_snapshot.tokenizer, "e")
+        assert bars.entries != first_letters
+        assert [p for _, p in bars.entries] == sorted(probs, reverse=True)[:10]
+        await pilot.press("m")
+        after_em = next_token_probs(model_snapshot.config, model_snapshot.weights, model_snapshot.tokenizer, "em")
+        assert [p for _, p in bars.entries] == sorted(after_em, reverse=True)[:10]
+        assert "after 'em'" in str(app.query_one("#sample-next-title", Label).render())
+
+
+async def test_show_final_samples_lists_twenty_names_on_its_own(model_snapshot):
+    app = SampleApp(model_snapshot)
+    async with app.run_test(size=(100, 30)) as pilot:
+        app.pane.show_final_samples(model_snapshot)
+        await pilot.pause()
+        assert len(app.pane.completions) == 20
+        assert "training done" in str(app.query_one("#sample-results-title", Label).render())
+
+
+async def test_escape_leaves_the_prefix_box_so_app_keys_work_again(model_snapshot):
+    app = SampleApp(model_snapshot)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await type_prefix(pilot, "em")
+        await pilot.press("escape")
+        assert not app.query_one(Input).has_focus
+        await pilot.press("n")
+        assert app.query_one(Input).value == "em"
+
+
+def test_sample_pane_look(model_snapshot, snap_compare):
+    async def ask_for_em(pilot):
+        app.pane.set_training_names(frozenset(NAMES))
+        await type_prefix(pilot, "em")
+        await pilot.press("enter")
+
+    app = SampleApp(model_snapshot)
+    assert snap_compare(app, terminal_size=(100, 26), run_before=ask_for_em)
+
+
+def test_sample_pane_look_with_an_error_at_80_columns(model_snapshot, snap_compare):
+    async def type_a_capital(pilot):
+        await type_prefix(pilot, "Em")
+
+    app = SampleApp(model_snapshot)
+    assert snap_compare(app, terminal_size=(80, 24), run_before=type_a_capital)

@@ -1,0 +1,203 @@
+"""The Sample pane: ask the model to finish a name, and see what it thinks comes next.
+
+Everything here runs on the latest snapshot's weights with plain floats (engine.sampling),
+in the app's process, with the pane's own random generator, so sampling never disturbs the
+trainer's random draws.
+"""
+
+import math
+import random
+from typing import NamedTuple
+
+from rich.text import Text
+from textual import on
+from textual.actions import SkipAction
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.message import Message
+from textual.widget import Widget
+from textual.widgets import Input, Label, Static
+
+from microgpt_tui.engine.sampling import check_prefix, generate, next_token_probs
+from microgpt_tui.tui.next_char_bars import NextCharBars
+from microgpt_tui.tui.snapshot import ModelSnapshot
+from microgpt_tui.tui.temperature_slider import TemperatureSlider
+
+COMPLETIONS = 10  # names made when Enter is pressed
+FINAL_SAMPLES = 20  # names shown on their own when training is done
+COLUMN_GAP = 3  # spaces between columns of names
+
+
+class Completion(NamedTuple):
+    text: str
+    in_training_data: bool | None  # None when the pane has not been told the training names
+
+
+class SamplePane(Widget):
+    BORDER_TITLE = "Sample"
+
+    COMPONENT_CLASSES = {"sample--new", "sample--known"}
+
+    BINDINGS = [
+        Binding("escape", "leave_prefix", "Leave the prefix box", show=False),
+    ]
+
+    class TemperatureChanged(Message):
+        """The sampling temperature changed, by the slider or by change_temperature()."""
+
+        def __init__(self, pane: "SamplePane", temperature: float) -> None:
+            super().__init__()
+            self.pane = pane
+            self.temperature = temperature
+
+    def __init__(self, seed: int | None = None, *, id: str | None = None, classes: str | None = None):
+        super().__init__(id=id, classes=classes)
+        self.rng = random.Random(seed)  # the pane's own: the trainer's draws stay untouched
+        self.completions: list[Completion] = []
+        self._slider = TemperatureSlider(0.5, id="sample-temperature")
+        self._snapshot: ModelSnapshot | None = None
+        self._training_names: frozenset[str] | None = None
+        self._bars_drawn_for: tuple | None = None  # (step, prefix): skip redrawing the same bars
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(id="sample-controls"):
+            yield Input(placeholder="a prefix, then Enter", id="sample-prefix")
+            yield Label("temperature", id="sample-temperature-label")
+            yield self._slider
+        yield Static("waiting for the model…", id="sample-message")
+        with Horizontal(id="sample-body"):
+            with Vertical(id="sample-next"):
+                yield Label("next character", id="sample-next-title", classes="sample-heading")
+                yield NextCharBars(id="sample-bars")
+            with Vertical(id="sample-results-box"):
+                yield Label("completions", id="sample-results-title", classes="sample-heading")
+                yield Static("Enter in the prefix box samples 10 names.", id="sample-results")
+
+    def on_mount(self) -> None:
+        self._update_bars()  # in case a snapshot came before the pane was on screen
+
+    # ----- what the app calls -----
+
+    @property
+    def temperature(self) -> float:
+        """0 means greedy (always the likeliest character); 1 samples the model as it is."""
+        return self._slider.value
+
+    @temperature.setter
+    def temperature(self, value: float) -> None:
+        self._slider.value = value  # the slider clamps to 0..2 and rounds to 0.05
+
+    def change_temperature(self, delta: float) -> None:
+        self.temperature = self.temperature + delta
+
+    def set_training_names(self, names: frozenset[str]) -> None:
+        self._training_names = names
+
+    def show_snapshot(self, snapshot: ModelSnapshot) -> None:
+        self._snapshot = snapshot
+        self._update_bars()
+
+    def show_final_samples(self, snapshot: ModelSnapshot) -> None:
+        """Training is done: show FINAL_SAMPLES free names without being asked."""
+        self._snapshot = snapshot
+        self._update_bars()
+        self.make_samples("", FINAL_SAMPLES, heading="training done:")
+
+    def make_samples(self, prefix: str, count: int = COMPLETIONS, heading: str = "") -> None:
+        """Sample `count` names that start with `prefix` and list them."""
+        if self._snapshot is None:
+            self._say("no weights yet: wait for the first training step", error=True)
+            return
+        s = self._snapshot
+        problem = check_prefix(s.config, s.tokenizer, prefix)
+        if problem:
+            self._say(problem, error=True)
+            return
+        names = [generate(s.config, s.weights, s.tokenizer, self.rng, self.temperature, prefix) for _ in range(count)]
+        self.completions = [Completion(name, self._in_training_data(name)) for name in names]
+        what = f"{count} completions of {prefix!r}" if prefix else f"{count} names"
+        title = f"{heading} {what} · temperature {self.temperature:.2f} · step {s.step}".strip()
+        self.query_one("#sample-results-title", Label).update(title)
+        self.query_one("#sample-results", Static).update(self._completions_text())
+
+    # ----- reacting to the user -----
+
+    @on(Input.Changed, "#sample-prefix")
+    def _prefix_changed(self) -> None:
+        self._update_bars()
+
+    @on(Input.Submitted, "#sample-prefix")
+    def _prefix_submitted(self, event: Input.Submitted) -> None:
+        self.make_samples(event.value)
+
+    @on(TemperatureSlider.Changed)
+    def _temperature_changed(self, event: TemperatureSlider.Changed) -> None:
+        event.stop()
+        self.post_message(self.TemperatureChanged(self, event.value))
+
+    def action_leave_prefix(self) -> None:
+        # Escape hands the keyboard back, so the app's space and n work again
+        if not self.query_one("#sample-prefix", Input).has_focus:
+            raise SkipAction()
+        self._slider.focus()
+
+    # ----- drawing -----
+
+    def _update_bars(self) -> None:
+        if self._snapshot is None or not self.is_mounted:
+            return
+        s = self._snapshot
+        prefix = self.query_one("#sample-prefix", Input).value
+        if self._bars_drawn_for == (s.step, prefix):
+            return  # same weights, same prefix: the bars would not change
+        self._bars_drawn_for = (s.step, prefix)
+        bars = self.query_one("#sample-bars", NextCharBars)
+        title = self.query_one("#sample-next-title", Label)
+        problem = check_prefix(s.config, s.tokenizer, prefix)
+        if problem:
+            bars.clear()
+            title.update("next character")
+            self._say(problem, error=True)
+            return
+        bars.show(next_token_probs(s.config, s.weights, s.tokenizer, prefix), s.tokenizer)
+        title.update(f"next character after {prefix!r}" if prefix else "first character of a name")
+        self._say("Enter: 10 names · Escape: leave the box")
+
+    def _say(self, text: str, error: bool = False) -> None:
+        message = self.query_one("#sample-message", Static)
+        message.update(text)
+        message.set_class(error, "error")
+
+    def _in_training_data(self, name: str) -> bool | None:
+        return None if self._training_names is None else name in self._training_names
+
+    def on_resize(self) -> None:
+        if self.completions:  # the number of columns depends on the width
+            self.query_one("#sample-results", Static).update(self._completions_text())
+
+    def _completions_text(self) -> Text:
+        """The names in as many columns of ten as fit, each followed by "new" or "in data"."""
+        new_style = self.get_component_rich_style("sample--new")
+        known_style = self.get_component_rich_style("sample--known")
+        names = [c.text or "(empty)" for c in self.completions]
+        name_width = max(len(name) for name in names)
+        entry_width = name_width + len(" in data") + COLUMN_GAP
+        width = self.query_one("#sample-results", Static).content_size.width
+        columns = max(1, min(math.ceil(len(names) / 10), (width + COLUMN_GAP) // entry_width))
+        rows = math.ceil(len(names) / columns)
+        text = Text()
+        for row in range(rows):
+            if row:
+                text.append("\n")
+            for index in range(row, len(names), rows):  # down the first column, then the next
+                completion = self.completions[index]
+                text.append(names[index].ljust(name_width + 1))
+                if completion.in_training_data is True:
+                    text.append("in data", known_style)
+                elif completion.in_training_data is False:
+                    text.append("new    ", new_style)
+                else:
+                    text.append("       ")
+                text.append(" " * COLUMN_GAP)
+        return text
