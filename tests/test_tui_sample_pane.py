@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 from textual.app import App, ComposeResult
-from textual.widgets import Input, Label, Static
+from textual.widgets import Input, Static
 
 import microgpt_tui.tui.sample_pane as sample_pane_module
 from microgpt_tui.engine.config import ModelConfig, TrainConfig
@@ -59,9 +59,8 @@ class SampleApp(App):
 
 
 def text_of(app: App, selector: str) -> str:
-    """What a widget shows on screen, as plain text."""
-    widget = app.query_one(selector)
-    return "\n".join(strip.text for strip in widget.render_lines(widget.size.region))
+    """The text a Static or Label was last given."""
+    return str(app.query_one(selector, Static).content)
 
 
 async def type_prefix(pilot, prefix: str) -> None:
@@ -83,7 +82,7 @@ async def test_a_typed_prefix_yields_ten_completions_that_start_with_it(model_sn
             assert completion.in_training_data == (completion.text in NAMES)
         shown = text_of(app, "#sample-results")
         assert all(c.text in shown for c in completions)
-        assert "completions of 'em'" in str(app.query_one("#sample-results-title", Label).render())
+        assert "completions of 'em'" in text_of(app, "#sample-results-title")
 
 
 async def test_completions_are_marked_known_when_in_the_training_names(model_snapshot):
@@ -180,10 +179,19 @@ async def test_an_out_of_vocabulary_prefix_gives_a_message_not_a_crash(model_sna
         assert "not in the vocabulary" in text_of(app, "#sample-message")
 
 
+async def test_characters_that_look_like_markup_are_shown_as_typed(model_snapshot):
+    app = SampleApp(model_snapshot)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await type_prefix(pilot, "[b]")
+        await pilot.press("enter")
+        assert "'['" in text_of(app, "#sample-message")
+
+
 async def test_an_over_long_prefix_gives_the_check_prefix_message(model_snapshot):
     app = SampleApp(model_snapshot)
     async with app.run_test(size=(100, 30)) as pilot:
-        await type_prefix(pilot, "e" * model_snapshot.config.block_size)
+        await type_prefix(pilot, "e")
+        app.query_one(Input).value = "e" * model_snapshot.config.block_size  # without 16 key presses
         await pilot.press("enter")
         assert "too long" in text_of(app, "#sample-message")
         assert app.pane.completions == []
@@ -199,7 +207,7 @@ async def test_an_empty_prefix_gives_free_samples(model_snapshot):
         await pilot.click("#sample-prefix")
         await pilot.press("enter")
         assert len(app.pane.completions) == 10
-        assert "10 names" in str(app.query_one("#sample-results-title", Label).render())
+        assert "10 names" in text_of(app, "#sample-results-title")
 
 
 async def test_next_char_bars_show_ten_probabilities_and_follow_typing(model_snapshot):
@@ -216,7 +224,7 @@ async def test_next_char_bars_show_ten_probabilities_and_follow_typing(model_sna
         await pilot.press("m")
         after_em = next_token_probs(model_snapshot.config, model_snapshot.weights, model_snapshot.tokenizer, "em")
         assert [p for _, p in bars.entries] == sorted(after_em, reverse=True)[:10]
-        assert "after 'em'" in str(app.query_one("#sample-next-title", Label).render())
+        assert "after 'em'" in text_of(app, "#sample-next-title")
 
 
 async def test_show_final_samples_lists_twenty_names_on_its_own(model_snapshot):
@@ -225,7 +233,7 @@ async def test_show_final_samples_lists_twenty_names_on_its_own(model_snapshot):
         app.pane.show_final_samples(model_snapshot)
         await pilot.pause()
         assert len(app.pane.completions) == 20
-        assert "training done" in str(app.query_one("#sample-results-title", Label).render())
+        assert "training done" in text_of(app, "#sample-results-title")
 
 
 async def test_escape_leaves_the_prefix_box_so_app_keys_work_again(model_snapshot):

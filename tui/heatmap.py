@@ -137,6 +137,10 @@ class Heatmap(ScrollView, can_focus=True):
         self._hovering = False
         self._levels: list[list[int | None]] = []  # each cell's shade, worked out once per show()
         self._label_width = 0
+        # Drawn rows (label, cells) by row index, -1 for the header. Emptied whenever what they
+        # show changes, so scrolling and repainting reuse them instead of rebuilding every cell.
+        self._row_cache: dict[int, tuple[Strip, Strip]] = {}
+        self._background: Style | None = None  # self.rich_style, which is slow to work out
 
     # ----- data in -----
 
@@ -157,7 +161,7 @@ class Heatmap(ScrollView, can_focus=True):
         row, column = self.cursor
         self.cursor = (min(row, max(0, self.row_count - 1)), min(column, max(0, self.column_count - 1)))
         self.virtual_size = Size(self._label_width + self.column_count * self.cell_width, 1 + self.row_count)
-        self.refresh()
+        self._redraw()
 
     @property
     def row_count(self) -> int:
@@ -177,17 +181,31 @@ class Heatmap(ScrollView, can_focus=True):
     def _show_cursor(self) -> bool:
         return self.has_focus or self._hovering
 
+    def _redraw(self) -> None:
+        self._row_cache.clear()
+        self.refresh()
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._row_cache.clear()  # the theme or a pseudo-class such as :focus changed
+        self._background = None
+
+    @property
+    def _background_style(self) -> Style:
+        if self._background is None:
+            self._background = self.rich_style
+        return self._background
+
     def render_line(self, y: int) -> Strip:
         scroll_x, scroll_y = self.scroll_offset
         width = self.scrollable_content_region.width
-        background = self.rich_style
-        if y == 0:
-            label_cell, cells = self._header_strips()
-        else:
-            row = y - 1 + scroll_y
-            if row >= self.row_count:
-                return Strip.blank(width, background)
-            label_cell, cells = self._row_strips(row)
+        background = self._background_style
+        row = -1 if y == 0 else y - 1 + scroll_y
+        if row >= self.row_count:
+            return Strip.blank(width, background)
+        if row not in self._row_cache:
+            self._row_cache[row] = self._header_strips() if row == -1 else self._row_strips(row)
+        label_cell, cells = self._row_cache[row]
         visible = cells.crop(scroll_x, scroll_x + width - self._label_width)
         return Strip.join([label_cell, visible]).adjust_cell_length(width, background)
 
@@ -198,7 +216,7 @@ class Heatmap(ScrollView, can_focus=True):
     def _header_strips(self) -> tuple[Strip, Strip]:
         """The column labels. A label is written only if a space separates it from the
         previous one, so two-digit numbers read "0 1 2 … 9 10  12  14" rather than "101112"."""
-        corner = Strip([Segment(" " * self._label_width, self.rich_style)])
+        corner = Strip([Segment(" " * self._label_width, self._background_style)])
         segments = []
         written_to = 0  # the first column of text not yet used
         for column, label in enumerate(self.column_labels):
@@ -206,7 +224,7 @@ class Heatmap(ScrollView, can_focus=True):
             if column and start <= written_to:
                 continue
             if start > written_to:
-                segments.append(Segment(" " * (start - written_to), self.rich_style))
+                segments.append(Segment(" " * (start - written_to), self._background_style))
             segments.append(Segment(label, self._label_style(column == self.cursor[1])))
             written_to = start + len(label)
         return corner, Strip(segments)
@@ -238,7 +256,7 @@ class Heatmap(ScrollView, can_focus=True):
         row = min(max(row, 0), self.row_count - 1)
         column = min(max(column, 0), self.column_count - 1)
         self.cursor = (row, column)
-        self.refresh()
+        self._redraw()
         cell = Region(self._label_width + column * self.cell_width, 1 + row, self.cell_width, 1)
         # the frozen labels cover the top row and left columns, so keep the cell clear of them
         self.scroll_to_region(cell, spacing=Spacing(1, 0, 0, self._label_width), animate=False, immediate=True)
@@ -252,7 +270,7 @@ class Heatmap(ScrollView, can_focus=True):
         self.move_cursor_to(*self.cursor)  # say what is under the cursor as soon as we arrive
 
     def on_blur(self) -> None:
-        self.refresh()
+        self._redraw()
 
     # ----- the mouse -----
 
@@ -271,15 +289,16 @@ class Heatmap(ScrollView, can_focus=True):
         cell = self._cell_at(event)
         if cell is None:
             return
-        self._hovering = True
         if cell != self.cursor:
+            self._hovering = True
             self.move_cursor_to(*cell)
-        else:
-            self.refresh()
+        elif not self._hovering:
+            self._hovering = True
+            self._redraw()
 
     def on_leave(self, event: Leave) -> None:
         self._hovering = False
-        self.refresh()
+        self._redraw()
 
     def on_click(self, event: Click) -> None:
         cell = self._cell_at(event)

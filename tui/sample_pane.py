@@ -65,13 +65,13 @@ class SamplePane(Widget):
             yield Input(placeholder="a prefix, then Enter", id="sample-prefix")
             yield Label("temperature", id="sample-temperature-label")
             yield self._slider
-        yield Static("waiting for the model…", id="sample-message")
+        yield Static("waiting for the model…", id="sample-message", markup=False)
         with Horizontal(id="sample-body"):
             with Vertical(id="sample-next"):
-                yield Label("next character", id="sample-next-title", classes="sample-heading")
+                yield Label("next character", id="sample-next-title", classes="sample-heading", markup=False)
                 yield NextCharBars(id="sample-bars")
             with Vertical(id="sample-results-box"):
-                yield Label("completions", id="sample-results-title", classes="sample-heading")
+                yield Label("completions", id="sample-results-title", classes="sample-heading", markup=False)
                 yield Static("Enter in the prefix box samples 10 names.", id="sample-results")
 
     def on_mount(self) -> None:

@@ -1,0 +1,227 @@
+"""The Attention pane: a word's attention grids, following training until the user types."""
+
+from pathlib import Path
+
+import pytest
+from textual.app import App, ComposeResult
+from textual.widgets import Input, Static
+
+import microgpt_tui.tui.attention_pane as attention_pane_module
+from microgpt_tui.engine.config import ModelConfig, TrainConfig
+from microgpt_tui.engine.inference import attention_maps
+from microgpt_tui.engine.tokenizer import Tokenizer
+from microgpt_tui.engine.trainer import Trainer
+from microgpt_tui.tui.attention_pane import AttentionPane
+from microgpt_tui.tui.heatmap import Heatmap
+from microgpt_tui.tui.snapshot import ModelSnapshot, snapshot_of
+
+TUI_DIR = Path(attention_pane_module.__file__).parent
+
+# the first 50 names of names.txt, so the tests need no download
+NAMES = """emma olivia ava isabella sophia charlotte mia amelia harper evelyn abigail emily elizabeth
+mila ella avery sofia camila aria scarlett victoria madison luna grace chloe penelope layla riley zoey
+nora lily eleanor hannah lillian addison aubrey ellie stella natalie zoe leah hazel violet aurora
+savannah audrey brooklyn bella claire skylar""".split()
+VOCAB_SIZE = Tokenizer.from_documents(NAMES).vocab_size
+
+
+@pytest.fixture(scope="module")
+def two_snapshots() -> tuple[ModelSnapshot, ModelSnapshot]:
+    """The model after 2 steps and after 3: the weights and the current document differ."""
+    trainer = Trainer(NAMES, ModelConfig(vocab_size=VOCAB_SIZE), TrainConfig(steps=20, seed=42))
+    trainer.step()
+    trainer.step()
+    first = snapshot_of(trainer)
+    trainer.step()
+    return first, snapshot_of(trainer)
+
+
+@pytest.fixture(scope="module")
+def model_snapshot(two_snapshots) -> ModelSnapshot:
+    return two_snapshots[0]
+
+
+@pytest.fixture(scope="module")
+def two_layer_snapshot() -> ModelSnapshot:
+    trainer = Trainer(NAMES, ModelConfig(vocab_size=VOCAB_SIZE, n_layer=2), TrainConfig(steps=20, seed=42))
+    return snapshot_of(trainer)  # untrained weights are enough to draw maps
+
+
+class AttentionApp(App):
+    CSS_PATH = TUI_DIR / "attention_pane.tcss"
+    AUTO_FOCUS = None
+
+    def __init__(self, model_snapshot: ModelSnapshot) -> None:
+        super().__init__()
+        self.model_snapshot = model_snapshot
+
+    def compose(self) -> ComposeResult:
+        yield AttentionPane()
+
+    def on_mount(self) -> None:
+        self.query_one(Input).cursor_blink = False
+        self.pane.show_snapshot(self.model_snapshot)
+
+    @property
+    def pane(self) -> AttentionPane:
+        return self.query_one(AttentionPane)
+
+
+def text_of(app: App, selector: str) -> str:
+    """The text a Static or Label was last given."""
+    return str(app.query_one(selector, Static).content)
+
+
+async def type_word(pilot, word: str) -> None:
+    await pilot.pause()
+    await pilot.click("#attention-word")
+    await pilot.press(*word)
+
+
+async def test_follows_the_training_document_until_the_user_types(two_snapshots):
+    first, second = two_snapshots
+    assert first.current_doc != second.current_doc
+    app = AttentionApp(first)
+    async with app.run_test(size=(120, 30)) as pilot:
+        pane = app.pane
+        assert pane.following_training
+        assert pane.word == first.current_doc
+        pane.show_snapshot(second)
+        assert pane.word == second.current_doc
+        assert "following training" in text_of(app, "#attention-info")
+
+        await type_word(pilot, "ava")
+        assert pane.word == "ava" and not pane.following_training
+        pane.show_snapshot(first)
+        assert pane.word == "ava"  # the user's word stays while training moves on
+        assert "your word: 'ava'" in text_of(app, "#attention-info")
+
+        await pilot.press("backspace", "backspace", "backspace")  # an empty box follows again
+        assert pane.word == first.current_doc and pane.following_training
+
+
+async def test_each_head_gets_a_lower_triangular_grid_labelled_with_the_characters(model_snapshot):
+    app = AttentionApp(model_snapshot)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await type_word(pilot, "emma")
+        heads = list(app.query(Heatmap))
+        assert len(heads) == model_snapshot.config.n_head
+        tokenizer = model_snapshot.tokenizer
+        tokens = [tokenizer.bos, *tokenizer.encode("emma")]
+        maps = attention_maps(model_snapshot.config, model_snapshot.weights, tokens)
+        for head, heatmap in enumerate(heads):
+            assert heatmap.row_labels == heatmap.column_labels == ["◆", "e", "m", "m", "a"]
+            for query in range(5):
+                for key in range(5):
+                    if key > query:
+                        assert heatmap.values[query][key] is None  # the future is masked
+                    else:
+                        assert heatmap.values[query][key] == maps[0][head][query][key]
+        assert heads[0].render_line(0).text.startswith("  ◆ e m m a")
+        assert [heads[0].render_line(1 + row).text[0] for row in range(5)] == ["◆", "e", "m", "m", "a"]
+
+
+async def test_the_heads_sit_side_by_side_when_wide_and_wrap_when_narrow(model_snapshot):
+    app = AttentionApp(model_snapshot)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await pilot.pause()
+        heads = list(app.query(Heatmap))
+        assert len({head.region.y for head in heads}) == 1
+        await pilot.resize_terminal(40, 30)
+        await pilot.pause()
+        assert len({head.region.y for head in heads}) > 1
+
+
+async def test_hovering_a_cell_shows_its_exact_weight(model_snapshot):
+    app = AttentionApp(model_snapshot)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await type_word(pilot, "emma")
+        await pilot.hover("#attention-head-2", offset=(2 + 2 * 1, 1 + 3))  # row 3 ('m'), column 1 ('e')
+        weight = app.pane.maps[0][2][3][1]
+        assert text_of(app, "#attention-cell").strip() == (
+            f"layer 0 · head 2 · 'm' (position 3) → 'e' (position 1): {weight:.4f}"
+        )
+        await pilot.hover("#attention-head-2", offset=(2 + 2 * 4, 1 + 3))  # above the diagonal
+        assert "masked" in text_of(app, "#attention-cell")
+
+
+async def test_moving_the_cursor_with_keys_shows_the_weight(model_snapshot):
+    app = AttentionApp(model_snapshot)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await type_word(pilot, "ava")
+        app.query_one("#attention-head-1", Heatmap).focus()
+        await pilot.press("down", "down", "right")
+        weight = app.pane.maps[0][1][2][1]
+        assert f"head 1 · 'v' (position 2) → 'a' (position 1): {weight:.4f}" in text_of(app, "#attention-cell")
+
+
+async def test_unknown_characters_give_a_message_not_a_crash(model_snapshot):
+    app = AttentionApp(model_snapshot)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await type_word(pilot, "Ava!")
+        message = text_of(app, "#attention-message")
+        assert "not in the vocabulary" in message and "'A'" in message and "'!'" in message
+        assert not app.query_one("#attention-heads").display
+        app.query_one(Input).value = "ava"
+        await pilot.pause()
+        assert app.query_one("#attention-heads").display
+        assert app.pane.word == "ava"
+
+
+async def test_a_word_longer_than_the_block_is_cut_with_a_note(model_snapshot):
+    app = AttentionApp(model_snapshot)
+    async with app.run_test(size=(120, 30)) as pilot:
+        app.query_one(Input).value = "e" * 20  # as if typed, without twenty key presses
+        await pilot.pause()
+        assert len(app.pane.tokens) == model_snapshot.config.block_size
+        assert "only the first 15 characters" in text_of(app, "#attention-message")
+
+
+async def test_layer_keys_appear_only_with_more_than_one_layer(model_snapshot, two_layer_snapshot):
+    app = AttentionApp(model_snapshot)
+    async with app.run_test(size=(120, 30)) as pilot:
+        app.query_one("#attention-head-0", Heatmap).focus()
+        await pilot.pause()
+        assert "change_layer" not in {b.binding.action.split("(")[0] for b in app.active_bindings.values()}
+        await pilot.press("greater_than_sign")
+        assert app.pane.selected_layer == 0
+
+    app = AttentionApp(two_layer_snapshot)
+    async with app.run_test(size=(120, 30)) as pilot:
+        app.query_one("#attention-head-0", Heatmap).focus()
+        await pilot.pause()
+        shown = {b.binding.description for b in app.active_bindings.values() if b.binding.show}
+        assert {"Prev layer", "Next layer"} <= shown
+        await pilot.press("greater_than_sign")
+        assert app.pane.selected_layer == 1
+        assert app.query_one("#attention-head-0", Heatmap).values[1][0] == app.pane.maps[1][0][1][0]
+        assert "layer 1 of 2" in text_of(app, "#attention-info")
+        await pilot.press("down")
+        assert text_of(app, "#attention-cell").startswith("layer 1 · head 0")
+        await pilot.press("less_than_sign")
+        assert app.pane.selected_layer == 0
+
+
+async def test_escape_leaves_the_word_box(model_snapshot):
+    app = AttentionApp(model_snapshot)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await type_word(pilot, "ava")
+        await pilot.press("escape")
+        assert app.query_one("#attention-head-0", Heatmap).has_focus
+        await pilot.press("n")
+        assert app.query_one(Input).value == "ava"
+
+
+def test_attention_pane_look(model_snapshot, snap_compare):
+    async def point_at_a_cell(pilot):
+        await type_word(pilot, "isabella")
+        app.query_one("#attention-head-3", Heatmap).focus()
+        await pilot.press("down", "down", "down", "right")
+
+    app = AttentionApp(model_snapshot)
+    assert snap_compare(app, terminal_size=(120, 28), run_before=point_at_a_cell)
+
+
+def test_attention_pane_look_at_80_columns_following_training(model_snapshot, snap_compare):
+    app = AttentionApp(model_snapshot)
+    assert snap_compare(app, terminal_size=(80, 24))

@@ -1,0 +1,189 @@
+"""The Attention pane: where each position of a word looks, head by head.
+
+For a word, the model reads [BOS] + its characters. At every position, each attention head
+spreads a total weight of 1 over that position and the ones before it (never later ones:
+the model is causal). Each head gets a grid: row = the position doing the looking (query),
+column = the position looked at (key), brightness = how much weight it gives.
+"""
+
+from rich.text import Text
+from textual import on
+from textual.actions import SkipAction
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Container, Horizontal, Vertical
+from textual.events import Resize
+from textual.widget import Widget
+from textual.widgets import Input, Label, Static
+
+from microgpt_tui.engine.inference import attention_maps
+from microgpt_tui.tui.heatmap import ColourScale, Heatmap, scale_legend
+from microgpt_tui.tui.snapshot import ModelSnapshot
+
+CELL_WIDTH = 2  # two terminal cells look roughly square
+HEAD_GAP = 3  # columns between two heads' grids
+WEIGHT_SCALE = ColourScale.sequential(0.0, 1.0)  # attention weights are always between 0 and 1
+
+
+class AttentionPane(Widget):
+    BORDER_TITLE = "Attention"
+
+    BINDINGS = [
+        Binding("less_than_sign", "change_layer(-1)", "Prev layer", key_display="<"),
+        Binding("greater_than_sign", "change_layer(1)", "Next layer", key_display=">"),
+        Binding("escape", "leave_word", "Leave the word box", show=False),
+    ]
+
+    def __init__(self, *, id: str | None = None, classes: str | None = None):
+        super().__init__(id=id, classes=classes)
+        self.selected_layer = 0
+        self.word = ""  # the word drawn: the training document, or what the user typed
+        self.tokens: list[int] = []  # [BOS] + the word's ids, cut to the block size
+        self.maps: list = []  # maps[layer][head][query][key] for self.tokens
+        self._snapshot: ModelSnapshot | None = None
+        self._maps_key: tuple | None = None  # (step, word) that self.maps was worked out for
+        self._heads: list[Heatmap] = []
+        self._highlighted: tuple[int, int, int] | None = None  # (head, query, key) under the cursor
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(id="attention-controls"):
+            yield Input(placeholder="a word of your own", id="attention-word")
+            yield Static(id="attention-info", markup=False)
+        yield Static(id="attention-message", markup=False)
+        yield Container(id="attention-heads")
+        yield Static(id="attention-cell", markup=False)
+
+    def on_mount(self) -> None:
+        self._redraw()
+
+    # ----- what the app calls -----
+
+    def show_snapshot(self, snapshot: ModelSnapshot) -> None:
+        first = self._snapshot is None
+        self._snapshot = snapshot
+        if first:
+            self.refresh_bindings()  # the layer keys appear only if there is more than one layer
+        self._redraw()
+
+    @property
+    def following_training(self) -> bool:
+        """True while the word box is empty: the grids then show the current training document."""
+        return not self.is_mounted or not self.query_one("#attention-word", Input).value
+
+    # ----- keys -----
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "change_layer":
+            return self._snapshot is not None and self._snapshot.config.n_layer > 1
+        return True
+
+    def action_change_layer(self, delta: int) -> None:
+        if self._snapshot is None:
+            return
+        self.selected_layer = (self.selected_layer + delta) % self._snapshot.config.n_layer
+        self._redraw()
+
+    def action_leave_word(self) -> None:
+        # Escape hands the keyboard back, so the app's space and n work again
+        if not self.query_one("#attention-word", Input).has_focus or not self._heads:
+            raise SkipAction()
+        self._heads[0].focus()
+
+    @on(Input.Changed, "#attention-word")
+    def _word_changed(self) -> None:
+        self._redraw()
+
+    # ----- working out and drawing the grids -----
+
+    def _redraw(self) -> None:
+        if self._snapshot is None or not self.is_mounted:
+            return
+        s = self._snapshot
+        typed = self.query_one("#attention-word", Input).value
+        word = typed or s.current_doc
+        unknown = s.tokenizer.unknown_chars(word)
+        if unknown:
+            shown = " ".join(repr(ch) for ch in unknown)
+            self._say(f"not in the vocabulary: {shown} (the model knows only: {''.join(s.tokenizer.chars)})", error=True)
+            self.query_one("#attention-heads").display = False
+            return
+        self.query_one("#attention-heads").display = True
+        if self._maps_key != (s.step, word):
+            self._maps_key = (s.step, word)
+            self.word = word
+            self.tokens = [s.tokenizer.bos, *s.tokenizer.encode(word)][: s.config.block_size]
+            self.maps = attention_maps(s.config, s.weights, self.tokens)
+        self.selected_layer = min(self.selected_layer, s.config.n_layer - 1)
+        if len(word) + 1 > s.config.block_size:
+            self._say(f"only the first {s.config.block_size - 1} characters fit in the model's context", error=True)
+        else:
+            self._say(Text.assemble("row: a position · column: a position it looks at · weight 0 ", *scale_legend(WEIGHT_SCALE, 10), " 1"))
+        self._show_info(following=not typed)
+        self._ensure_heads(s.config.n_head)
+        labels = [s.tokenizer.symbol(token) for token in self.tokens]
+        for head, heatmap in enumerate(self._heads):
+            rows = self.maps[self.selected_layer][head]
+            # row q holds weights for keys 0..q; later keys are masked, drawn blank
+            grid = [row + [None] * (len(self.tokens) - len(row)) for row in rows]
+            heatmap.show(grid, labels, labels, WEIGHT_SCALE)
+        self._arrange_heads()
+        self._describe_cell()
+
+    def _show_info(self, following: bool) -> None:
+        n_layer = self._snapshot.config.n_layer
+        layer = f"layer {self.selected_layer} of {n_layer} (< >)" if n_layer > 1 else "layer 0"
+        source = f"following training: {self.word!r}" if following else f"your word: {self.word!r}"
+        self.query_one("#attention-info", Static).update(f"{source} · {layer}")
+
+    def _say(self, text: str | Text, error: bool = False) -> None:
+        message = self.query_one("#attention-message", Static)
+        message.update(text)
+        message.set_class(error, "error")
+
+    def _ensure_heads(self, n_head: int) -> None:
+        """One labelled heatmap per head, made when the first snapshot says how many."""
+        if len(self._heads) == n_head:
+            return
+        holder = self.query_one("#attention-heads")
+        holder.remove_children()
+        self._heads = [Heatmap(CELL_WIDTH, id=f"attention-head-{head}") for head in range(n_head)]
+        holder.mount_all(
+            Vertical(Label(f"head {head}", classes="attention-head-title"), heatmap, classes="attention-head")
+            for head, heatmap in enumerate(self._heads)
+        )
+
+    def on_resize(self, event: Resize) -> None:
+        self._arrange_heads()
+
+    def _arrange_heads(self) -> None:
+        """As many heads side by side as the width allows; the rest wrap to further rows."""
+        if not self._heads:
+            return
+        head_width = max(len("head 0"), self._heads[0].virtual_size.width) + HEAD_GAP
+        fits = max(1, (self.content_size.width + HEAD_GAP) // head_width)
+        self.query_one("#attention-heads").styles.grid_size_columns = min(len(self._heads), fits)
+
+    # ----- the cell under the cursor -----
+
+    @on(Heatmap.CellHighlighted)
+    def _cell_highlighted(self, event: Heatmap.CellHighlighted) -> None:
+        self._highlighted = (self._heads.index(event.heatmap), event.row, event.column)
+        self._describe_cell()
+
+    def _describe_cell(self) -> None:
+        """'layer 0 · head 2 · 'a' (position 3) → 'k' (position 1): 0.4312'"""
+        if self._highlighted is None:
+            return
+        head, query, key = self._highlighted
+        if query >= len(self.tokens) or key >= len(self.tokens):
+            return
+        symbol = self._snapshot.tokenizer.symbol
+        where = (
+            f"layer {self.selected_layer} · head {head} · {symbol(self.tokens[query])!r} (position {query})"
+            f" → {symbol(self.tokens[key])!r} (position {key})"
+        )
+        if key > query:
+            text = f"{where}: masked, a position never sees later ones"
+        else:
+            text = f"{where}: {self.maps[self.selected_layer][head][query][key]:.4f}"
+        self.query_one("#attention-cell", Static).update(text)
