@@ -212,6 +212,22 @@ async def test_escape_leaves_the_word_box(model_snapshot):
         assert app.query_one(Input).value == "ava"
 
 
+async def test_a_snapshot_given_before_the_pane_is_mounted_is_drawn(model_snapshot):
+    class EarlyApp(App):
+        CSS_PATH = TUI_DIR / "attention_pane.tcss"
+
+        def compose(self) -> ComposeResult:
+            pane = AttentionPane()
+            pane.show_snapshot(model_snapshot)
+            yield pane
+
+    app = EarlyApp()
+    async with app.run_test(size=(120, 30)) as pilot:
+        await pilot.pause()
+        assert len(app.query(Heatmap)) == model_snapshot.config.n_head
+        assert app.query_one(AttentionPane).word == model_snapshot.current_doc
+
+
 def test_attention_pane_look(model_snapshot, snap_compare):
     async def point_at_a_cell(pilot):
         await type_word(pilot, "isabella")

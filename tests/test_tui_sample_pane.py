@@ -246,6 +246,21 @@ async def test_escape_leaves_the_prefix_box_so_app_keys_work_again(model_snapsho
         assert app.query_one(Input).value == "em"
 
 
+async def test_a_snapshot_given_before_the_pane_is_mounted_is_drawn(model_snapshot):
+    class EarlyApp(App):
+        CSS_PATH = TUI_DIR / "sample_pane.tcss"
+
+        def compose(self) -> ComposeResult:
+            pane = SamplePane()  # no seed: the app's own pane
+            pane.show_snapshot(model_snapshot)
+            yield pane
+
+    app = EarlyApp()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        assert len(app.query_one(NextCharBars).entries) == 10
+
+
 def test_sample_pane_look(model_snapshot, snap_compare):
     async def ask_for_em(pilot):
         app.pane.set_training_names(frozenset(NAMES))

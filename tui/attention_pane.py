@@ -36,6 +36,8 @@ class AttentionPane(Widget):
 
     def __init__(self, *, id: str | None = None, classes: str | None = None):
         super().__init__(id=id, classes=classes)
+        # False until on_mount: a snapshot may come first, and is drawn once the children exist
+        self._children_mounted = False
         self.selected_layer = 0
         self.word = ""  # the word drawn: the training document, or what the user typed
         self.tokens: list[int] = []  # [BOS] + the word's ids, cut to the block size
@@ -54,6 +56,7 @@ class AttentionPane(Widget):
         yield Static(id="attention-cell", markup=False)
 
     def on_mount(self) -> None:
+        self._children_mounted = True
         self._redraw()
 
     # ----- what the app calls -----
@@ -68,7 +71,7 @@ class AttentionPane(Widget):
     @property
     def following_training(self) -> bool:
         """True while the word box is empty: the grids then show the current training document."""
-        return not self.is_mounted or not self.query_one("#attention-word", Input).value
+        return not self._children_mounted or not self.query_one("#attention-word", Input).value
 
     # ----- keys -----
 
@@ -96,7 +99,7 @@ class AttentionPane(Widget):
     # ----- working out and drawing the grids -----
 
     def _redraw(self) -> None:
-        if self._snapshot is None or not self.is_mounted:
+        if self._snapshot is None or not self._children_mounted:
             return
         s = self._snapshot
         typed = self.query_one("#attention-word", Input).value

@@ -53,6 +53,8 @@ class SamplePane(Widget):
 
     def __init__(self, seed: int | None = None, *, id: str | None = None, classes: str | None = None):
         super().__init__(id=id, classes=classes)
+        # False until on_mount: a snapshot may come first, and is drawn once the children exist
+        self._children_mounted = False
         self.rng = random.Random(seed)  # the pane's own: the trainer's draws stay untouched
         self.completions: list[Completion] = []
         self._slider = TemperatureSlider(0.5, id="sample-temperature")
@@ -75,6 +77,7 @@ class SamplePane(Widget):
                 yield Static("Enter in the prefix box samples 10 names.", id="sample-results")
 
     def on_mount(self) -> None:
+        self._children_mounted = True
         self._update_bars()  # in case a snapshot came before the pane was on screen
 
     # ----- what the app calls -----
@@ -106,6 +109,8 @@ class SamplePane(Widget):
 
     def make_samples(self, prefix: str, count: int = COMPLETIONS, heading: str = "") -> None:
         """Sample `count` names that start with `prefix` and list them."""
+        if not self._children_mounted:
+            return
         if self._snapshot is None:
             self._say("no weights yet: wait for the first training step", error=True)
             return
@@ -145,7 +150,7 @@ class SamplePane(Widget):
     # ----- drawing -----
 
     def _update_bars(self) -> None:
-        if self._snapshot is None or not self.is_mounted:
+        if self._snapshot is None or not self._children_mounted:
             return
         s = self._snapshot
         prefix = self.query_one("#sample-prefix", Input).value

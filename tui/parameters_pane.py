@@ -1,0 +1,194 @@
+"""The Parameters pane: every weight matrix, its live statistics, and a heatmap of one of them.
+
+The table has a row per matrix with its shape, the spread of its values, the size of its
+last gradient and how far the last step moved it relative to its size (update/weight). The
+heatmap below draws the chosen matrix cell by cell: its values, its gradient, or Adam's two
+running averages m and v.
+"""
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.widget import Widget
+from textual.widgets import DataTable, RadioButton, RadioSet, Static
+
+from microgpt_tui.engine.params import Matrix
+from microgpt_tui.engine.stats import MatrixStats
+from microgpt_tui.tui.heatmap import ColourScale, Heatmap, scale_legend
+from microgpt_tui.tui.snapshot import ModelSnapshot
+
+# What the heatmap can show, in the order `g` cycles through them: (kind, name, meaning)
+KINDS = [
+    ("value", "value", "the weights themselves"),
+    ("grad", "gradient", "the last step's gradient: how the loss grows as each weight grows"),
+    ("m", "Adam m", "Adam's running average of gradients: the direction each weight is moving"),
+    ("v", "Adam v", "Adam's running average of squared gradients: it sets each weight's step size"),
+]
+KIND_NAMES = [kind for kind, _, _ in KINDS]
+
+STAT_COLUMNS = ["mean", "std", "min", "max", "|grad|", "update/weight"]
+
+
+def stat_cells(stats: MatrixStats) -> list[Text]:
+    """One table row's numbers, right-aligned so the decimal points line up."""
+    v = stats.value
+    numbers = [
+        f"{v.mean:+.3f}",
+        f"{v.std:.3f}",
+        f"{v.min:+.3f}",
+        f"{v.max:+.3f}",
+        f"{stats.grad.norm:.3f}",
+        f"{stats.update_ratio:.1e}",
+    ]
+    return [Text(number, justify="right") for number in numbers]
+
+
+def row_labels(name: str, rows: int, snapshot: ModelSnapshot) -> tuple[list[str], str]:
+    """Labels for a matrix's rows, and a few words saying what a row is."""
+    tokenizer = snapshot.tokenizer
+    if name in ("wte", "lm_head"):
+        return [tokenizer.symbol(token) for token in range(rows)], "a row per token"
+    if name == "wpe":
+        return [str(position) for position in range(rows)], "a row per position"
+    return [str(row) for row in range(rows)], "a row per output, a column per input"
+
+
+class ParametersPane(Widget):
+    BORDER_TITLE = "Parameters"
+
+    BINDINGS = [
+        Binding("g", "cycle_kind", "value/grad/m/v", tooltip="Show the values, the gradient, Adam's m or Adam's v"),
+    ]
+
+    def __init__(self, *, id: str | None = None, classes: str | None = None):
+        super().__init__(id=id, classes=classes)
+        # False until on_mount: a snapshot may come first, and is drawn once the children exist
+        self._children_mounted = False
+        self.matrix_name = "wte"  # the matrix in the heatmap
+        self.kind = "value"  # one of KIND_NAMES
+        self._snapshot: ModelSnapshot | None = None
+        self._table_step: int | None = None  # the step the table's numbers are from
+        self._heatmap_key: tuple | None = None  # (step, matrix, kind) the heatmap shows
+
+    def compose(self) -> ComposeResult:
+        table = DataTable(id="params-table", cursor_type="row", zebra_stripes=True)
+        table.add_column("matrix", key="matrix")
+        table.add_column("shape", key="shape")
+        for column in STAT_COLUMNS:
+            table.add_column(column, key=column)
+        yield table
+        with RadioSet(id="params-kind"):
+            for index, (_, name, _) in enumerate(KINDS):
+                yield RadioButton(name, value=index == 0)
+        yield Static(id="params-heading")
+        yield Heatmap(cell_width=2, id="params-heatmap")
+        yield Static(id="params-cell", markup=False)
+
+    def on_mount(self) -> None:
+        self._children_mounted = True
+        # clickable, but out of the tab order: a focused RadioSet would take the app's space key
+        self.query_one("#params-kind", RadioSet).can_focus = False
+        self._redraw()
+
+    # ----- what the app calls -----
+
+    def show_snapshot(self, snapshot: ModelSnapshot) -> None:
+        self._snapshot = snapshot
+        self._redraw()
+
+    def show_matrix(self, name: str) -> None:
+        """Draw the matrix called `name` in the heatmap."""
+        self.matrix_name = name
+        self._redraw()
+
+    def set_kind(self, kind: str) -> None:
+        """Show "value", "grad", "m" or "v" in the heatmap."""
+        self.kind = kind
+        buttons = list(self.query(RadioButton))
+        buttons[KIND_NAMES.index(kind)].value = True  # RadioSet turns the others off
+        self._redraw()
+
+    def action_cycle_kind(self) -> None:
+        self.set_kind(KIND_NAMES[(KIND_NAMES.index(self.kind) + 1) % len(KIND_NAMES)])
+
+    # ----- the user choosing -----
+
+    @on(DataTable.RowHighlighted, "#params-table")
+    def _row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        self.show_matrix(event.row_key.value)
+
+    @on(RadioSet.Changed, "#params-kind")
+    def _kind_clicked(self, event: RadioSet.Changed) -> None:
+        if KIND_NAMES[event.index] != self.kind:
+            self.set_kind(KIND_NAMES[event.index])
+
+    @on(Heatmap.CellHighlighted, "#params-heatmap")
+    def _cell_highlighted(self, event: Heatmap.CellHighlighted) -> None:
+        self._describe_cell()
+
+    # ----- drawing -----
+
+    def _describe_cell(self) -> None:
+        """"wte · row 'c' · column 0 · value +0.137453" for the cell under the heatmap's cursor."""
+        heatmap = self.query_one("#params-heatmap", Heatmap)
+        if not heatmap.values:
+            return
+        row, column = heatmap.cursor
+        name = KINDS[KIND_NAMES.index(self.kind)][1]
+        label = heatmap.row_labels[row]
+        if not label.isdigit():
+            label = repr(label)  # a character: quoted, so a space or a dot stays visible
+        self.query_one("#params-cell", Static).update(
+            f"{self.matrix_name} · row {label} · column {column} · {name} {heatmap.value_at(row, column):+.6g}"
+        )
+
+    def _redraw(self) -> None:
+        if self._snapshot is None or not self._children_mounted:
+            return
+        self._update_table()
+        self._update_heatmap()
+
+    def _update_table(self) -> None:
+        s = self._snapshot
+        if self._table_step == s.step:
+            return  # statistics change only when a step is taken
+        self._table_step = s.step
+        table = self.query_one("#params-table", DataTable)
+        if table.row_count != len(s.stats):
+            table.clear()
+            for stats in s.stats:
+                rows, cols = stats.shape
+                table.add_row(stats.name, f"{rows}×{cols}", *stat_cells(stats), key=stats.name)
+            return
+        for stats in s.stats:
+            for column, cell in zip(STAT_COLUMNS, stat_cells(stats)):
+                table.update_cell(stats.name, column, cell)
+
+    def _update_heatmap(self) -> None:
+        s = self._snapshot
+        if self.matrix_name not in s.weights:
+            self.matrix_name = next(iter(s.weights))
+        key = (s.step, self.matrix_name, self.kind)
+        if self._heatmap_key == key:
+            return
+        self._heatmap_key = key
+        matrix: Matrix = s.matrix(self.matrix_name, self.kind)
+        largest = max(abs(x) for row in matrix for x in row)
+        # Adam's v is a mean of squares, never negative; everything else has a sign
+        scale = ColourScale.sequential(0.0, largest) if self.kind == "v" else ColourScale.symmetric(largest)
+        labels, what_rows_are = row_labels(self.matrix_name, len(matrix), s)
+        columns = [str(column) for column in range(len(matrix[0]))]
+        self.query_one("#params-heatmap", Heatmap).show(matrix, labels, columns, scale)
+        meaning = KINDS[KIND_NAMES.index(self.kind)][2]
+        rows, cols = len(matrix), len(matrix[0])
+        heading = Text.assemble(
+            (f"{self.matrix_name} {rows}×{cols}", "bold"),
+            f" · {what_rows_are} · {meaning}\n",
+            f"colour scale {scale.low:+.3g} ",
+            *scale_legend(scale, 16),
+            f" {scale.high:+.3g}",
+            "  (all zero: no step taken yet)" if largest == 0 else "",
+        )
+        self.query_one("#params-heading", Static).update(heading)
+        self._describe_cell()
