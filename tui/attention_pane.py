@@ -26,6 +26,11 @@ WEIGHT_SCALE = ColourScale.sequential(0.0, 1.0)  # attention weights are always 
 
 
 class AttentionPane(Widget):
+    """A word box, one attention grid per head for the chosen layer, and the weight under the cursor.
+
+    The app calls show_snapshot() with each new snapshot; everything else happens inside.
+    """
+
     BORDER_TITLE = "Attention"
 
     BINDINGS = [
@@ -45,7 +50,7 @@ class AttentionPane(Widget):
         self._snapshot: ModelSnapshot | None = None
         self._maps_key: tuple | None = None  # (step, word) that self.maps was worked out for
         self._heads: list[Heatmap] = []
-        self._highlighted: tuple[int, int, int] | None = None  # (head, query, key) under the cursor
+        self._cursor_head: int | None = None  # the head whose grid the cursor was last moved in
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="attention-controls"):
@@ -120,7 +125,8 @@ class AttentionPane(Widget):
         if len(word) + 1 > s.config.block_size:
             self._say(f"only the first {s.config.block_size - 1} characters fit in the model's context", error=True)
         else:
-            self._say(Text.assemble("row: a position · column: a position it looks at · weight 0 ", *scale_legend(WEIGHT_SCALE, 10), " 1"))
+            legend = Text.assemble("row: position · column: where it looks · 0 ", *scale_legend(WEIGHT_SCALE, 8), " 1")
+            self._say(legend)
         self._show_info(following=not typed)
         self._ensure_heads(s.config.n_head)
         labels = [s.tokenizer.symbol(token) for token in self.tokens]
@@ -134,9 +140,9 @@ class AttentionPane(Widget):
 
     def _show_info(self, following: bool) -> None:
         n_layer = self._snapshot.config.n_layer
-        layer = f"layer {self.selected_layer} of {n_layer} (< >)" if n_layer > 1 else "layer 0"
         source = f"following training: {self.word!r}" if following else f"your word: {self.word!r}"
-        self.query_one("#attention-info", Static).update(f"{source} · {layer}")
+        layer = f" · layer {self.selected_layer} of {n_layer} (< >)" if n_layer > 1 else ""
+        self.query_one("#attention-info", Static).update(source + layer)
 
     def _say(self, text: str | Text, error: bool = False) -> None:
         message = self.query_one("#attention-message", Static)
@@ -164,22 +170,27 @@ class AttentionPane(Widget):
             return
         head_width = max(len("head 0"), self._heads[0].virtual_size.width) + HEAD_GAP
         fits = max(1, (self.content_size.width + HEAD_GAP) // head_width)
-        self.query_one("#attention-heads").styles.grid_size_columns = min(len(self._heads), fits)
+        columns = min(len(self._heads), fits)
+        holder = self.query_one("#attention-heads")
+        if holder.styles.grid_size_columns != columns:  # setting it, even unchanged, costs a layout
+            holder.styles.grid_size_columns = columns
 
     # ----- the cell under the cursor -----
 
     @on(Heatmap.CellHighlighted)
     def _cell_highlighted(self, event: Heatmap.CellHighlighted) -> None:
-        self._highlighted = (self._heads.index(event.heatmap), event.row, event.column)
+        self._cursor_head = self._heads.index(event.heatmap)
         self._describe_cell()
 
     def _describe_cell(self) -> None:
-        """'layer 0 · head 2 · 'a' (position 3) → 'k' (position 1): 0.4312'"""
-        if self._highlighted is None:
+        """"layer 0 · head 2 · 'a' (position 3) → 'k' (position 1): 0.4312" for the cursor's cell.
+
+        Also called after every redraw, since the word, the layer or the weights may have changed.
+        """
+        if self._cursor_head is None:
             return
-        head, query, key = self._highlighted
-        if query >= len(self.tokens) or key >= len(self.tokens):
-            return
+        head = self._cursor_head
+        query, key = self._heads[head].cursor
         symbol = self._snapshot.tokenizer.symbol
         where = (
             f"layer {self.selected_layer} · head {head} · {symbol(self.tokens[query])!r} (position {query})"

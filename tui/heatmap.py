@@ -182,6 +182,7 @@ class Heatmap(ScrollView, can_focus=True):
         return self.has_focus or self._hovering
 
     def _redraw(self) -> None:
+        """Forget the drawn rows and repaint: the data, the cursor or the focus changed."""
         self._row_cache.clear()
         self.refresh()
 
@@ -308,13 +309,14 @@ class Heatmap(ScrollView, can_focus=True):
 
 
 def scale_legend(scale: ColourScale, width: int = 16) -> list[tuple[str, Style]]:
-    """The ramp as `width` coloured blocks, for a line like "-0.21 ▇▇▇▇▇▇ +0.21".
+    """The ramp as `width` coloured blocks, to put between the lowest and highest value.
 
-    Returned as (text, style) pieces that rich.text.Text.assemble() accepts.
+    Returned as (text, style) pieces that rich.text.Text.assemble() accepts. The blocks are
+    full-block characters rather than coloured spaces, so wrapping a line never drops them.
     """
     ramp = scale.ramp
     pieces = []
     for i in range(width):
         colour = ramp[round(i * (LEVELS - 1) / max(1, width - 1))]
-        pieces.append((" ", Style(bgcolor=colour.rich_color)))
+        pieces.append(("█", Style(color=colour.rich_color)))
     return pieces

@@ -21,9 +21,9 @@ from microgpt_tui.tui.snapshot import ModelSnapshot
 # What the heatmap can show, in the order `g` cycles through them: (kind, name, meaning)
 KINDS = [
     ("value", "value", "the weights themselves"),
-    ("grad", "gradient", "the last step's gradient: how the loss grows as each weight grows"),
-    ("m", "Adam m", "Adam's running average of gradients: the direction each weight is moving"),
-    ("v", "Adam v", "Adam's running average of squared gradients: it sets each weight's step size"),
+    ("grad", "gradient", "how the loss grows as each weight grows, from the last step"),
+    ("m", "Adam m", "the running average of gradients: the direction each weight is moving"),
+    ("v", "Adam v", "the running average of squared gradients: it sets each weight's step size"),
 ]
 KIND_NAMES = [kind for kind, _, _ in KINDS]
 
@@ -55,6 +55,11 @@ def row_labels(name: str, rows: int, snapshot: ModelSnapshot) -> tuple[list[str]
 
 
 class ParametersPane(Widget):
+    """A table of every matrix with live statistics, and a heatmap of the one chosen in it.
+
+    The app calls show_snapshot() with each new snapshot; everything else happens inside.
+    """
+
     BORDER_TITLE = "Parameters"
 
     BINDINGS = [
@@ -72,7 +77,8 @@ class ParametersPane(Widget):
         self._heatmap_key: tuple | None = None  # (step, matrix, kind) the heatmap shows
 
     def compose(self) -> ComposeResult:
-        table = DataTable(id="params-table", cursor_type="row", zebra_stripes=True)
+        # the matrix names stay put when a narrow pane scrolls the numbers sideways
+        table = DataTable(id="params-table", cursor_type="row", zebra_stripes=True, fixed_columns=1)
         table.add_column("matrix", key="matrix")
         table.add_column("shape", key="shape")
         for column in STAT_COLUMNS:
@@ -180,14 +186,17 @@ class ParametersPane(Widget):
         labels, what_rows_are = row_labels(self.matrix_name, len(matrix), s)
         columns = [str(column) for column in range(len(matrix[0]))]
         self.query_one("#params-heatmap", Heatmap).show(matrix, labels, columns, scale)
-        meaning = KINDS[KIND_NAMES.index(self.kind)][2]
+        _, kind_name, meaning = KINDS[KIND_NAMES.index(self.kind)]
         rows, cols = len(matrix), len(matrix[0])
+        number = "{:+.3g}" if scale.diverging else "{:.3g}"
         heading = Text.assemble(
-            (f"{self.matrix_name} {rows}×{cols}", "bold"),
-            f" · {what_rows_are} · {meaning}\n",
-            f"colour scale {scale.low:+.3g} ",
+            (self.matrix_name, "bold"),
+            f" {rows}×{cols}, {what_rows_are} · ",
+            (kind_name, "bold"),
+            f": {meaning}\n",
+            f"colour scale {number.format(scale.low)} ",
             *scale_legend(scale, 16),
-            f" {scale.high:+.3g}",
+            f" {number.format(scale.high)}",
             "  (all zero: no step taken yet)" if largest == 0 else "",
         )
         self.query_one("#params-heading", Static).update(heading)

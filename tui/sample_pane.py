@@ -26,6 +26,7 @@ from microgpt_tui.tui.temperature_slider import TemperatureSlider
 
 COMPLETIONS = 10  # names made when Enter is pressed
 FINAL_SAMPLES = 20  # names shown on their own when training is done
+NAMES_PER_COLUMN = 10
 COLUMN_GAP = 3  # spaces between columns of names
 
 
@@ -35,6 +36,12 @@ class Completion(NamedTuple):
 
 
 class SamplePane(Widget):
+    """A prefix box, a temperature slider, next-character bars and a list of completions.
+
+    The app calls show_snapshot() with each new snapshot, change_temperature() for its [ and ]
+    keys, set_training_names() once, and show_final_samples() when training is done.
+    """
+
     BORDER_TITLE = "Sample"
 
     COMPONENT_CLASSES = {"sample--new", "sample--known"}
@@ -74,7 +81,7 @@ class SamplePane(Widget):
                 yield NextCharBars(id="sample-bars")
             with Vertical(id="sample-results-box"):
                 yield Label("completions", id="sample-results-title", classes="sample-heading", markup=False)
-                yield Static("Enter in the prefix box samples 10 names.", id="sample-results")
+                yield Static(f"Enter in the prefix box samples {COMPLETIONS} names.", id="sample-results")
 
     def on_mount(self) -> None:
         self._children_mounted = True
@@ -122,9 +129,9 @@ class SamplePane(Widget):
         names = [generate(s.config, s.weights, s.tokenizer, self.rng, self.temperature, prefix) for _ in range(count)]
         self.completions = [Completion(name, self._in_training_data(name)) for name in names]
         what = f"{count} completions of {prefix!r}" if prefix else f"{count} names"
-        title = f"{heading} {what} · temperature {self.temperature:.2f} · step {s.step}".strip()
+        title = f"{heading} {what} · temperature {self.temperature:.2f}".strip()
         self.query_one("#sample-results-title", Label).update(title)
-        self.query_one("#sample-results", Static).update(self._completions_text())
+        self._show_completions()
 
     # ----- reacting to the user -----
 
@@ -167,7 +174,7 @@ class SamplePane(Widget):
             return
         bars.show(next_token_probs(s.config, s.weights, s.tokenizer, prefix), s.tokenizer)
         title.update(f"next character after {prefix!r}" if prefix else "first character of a name")
-        self._say("Enter: 10 names · Escape: leave the box")
+        self._say(f"Enter: {COMPLETIONS} names · Escape: leave the box")
 
     def _say(self, text: str, error: bool = False) -> None:
         message = self.query_one("#sample-message", Static)
@@ -178,18 +185,22 @@ class SamplePane(Widget):
         return None if self._training_names is None else name in self._training_names
 
     def on_resize(self) -> None:
-        if self.completions:  # the number of columns depends on the width
+        # how many columns of names fit depends on the width, known once layout is done
+        self.call_after_refresh(self._show_completions)
+
+    def _show_completions(self) -> None:
+        if self.completions:
             self.query_one("#sample-results", Static).update(self._completions_text())
 
     def _completions_text(self) -> Text:
-        """The names in as many columns of ten as fit, each followed by "new" or "in data"."""
+        """The names in as many columns of NAMES_PER_COLUMN as fit, each marked "new" or "in data"."""
         new_style = self.get_component_rich_style("sample--new")
         known_style = self.get_component_rich_style("sample--known")
         names = [c.text or "(empty)" for c in self.completions]
         name_width = max(len(name) for name in names)
         entry_width = name_width + len(" in data") + COLUMN_GAP
         width = self.query_one("#sample-results", Static).content_size.width
-        columns = max(1, min(math.ceil(len(names) / 10), (width + COLUMN_GAP) // entry_width))
+        columns = max(1, min(math.ceil(len(names) / NAMES_PER_COLUMN), (width + COLUMN_GAP) // entry_width))
         rows = math.ceil(len(names) / columns)
         text = Text()
         for row in range(rows):
@@ -201,8 +212,8 @@ class SamplePane(Widget):
                 if completion.in_training_data is True:
                     text.append("in data", known_style)
                 elif completion.in_training_data is False:
-                    text.append("new    ", new_style)
+                    text.append("new".ljust(len("in data")), new_style)
                 else:
-                    text.append("       ")
+                    text.append(" " * len("in data"))
                 text.append(" " * COLUMN_GAP)
         return text

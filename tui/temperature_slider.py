@@ -24,12 +24,15 @@ def snap(value: float) -> float:
 
 
 class TemperatureSlider(Widget, can_focus=True):
+    """A one-line track with a knob and the value: "━━━━━●─────────  0.50"."""
+
     DEFAULT_CSS = """
     TemperatureSlider {
         height: 1;
         width: 1fr;
         min-width: 20;
     }
+    TemperatureSlider:focus { background: $boost; }
     TemperatureSlider > .slider--track { color: $panel-lighten-2; }
     TemperatureSlider > .slider--filled { color: $accent; }
     TemperatureSlider:focus > .slider--filled { color: $accent-lighten-1; text-style: bold; }
@@ -45,7 +48,7 @@ class TemperatureSlider(Widget, can_focus=True):
         Binding("end", "set(2)", "Hottest", show=False),
     ]
 
-    value: reactive[float] = reactive(0.5)
+    value: reactive[float] = reactive(0.5, init=False)  # Changed is posted for changes only
 
     class Changed(Message):
         def __init__(self, slider: "TemperatureSlider", value: float) -> None:
