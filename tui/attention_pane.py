@@ -49,6 +49,7 @@ class AttentionPane(Widget):
         self.maps: list = []  # maps[layer][head][query][key] for self.tokens
         self._snapshot: ModelSnapshot | None = None
         self._maps_key: tuple | None = None  # (step, word) that self.maps was worked out for
+        self._drawn_key: tuple | None = None  # (step, word, following, layer) the grids show
         self._heads: list[Heatmap] = []
         self._cursor_head: int | None = None  # the head whose grid the cursor was last moved in
 
@@ -114,14 +115,19 @@ class AttentionPane(Widget):
             shown = " ".join(repr(ch) for ch in unknown)
             self._say(f"not in the vocabulary: {shown} (the model knows only: {''.join(s.tokenizer.chars)})", error=True)
             self.query_one("#attention-heads").display = False
+            self._drawn_key = None  # the grids must be drawn again once the word is fixed
             return
         self.query_one("#attention-heads").display = True
+        self.selected_layer = min(self.selected_layer, s.config.n_layer - 1)
+        drawn_key = (s.step, word, not typed, self.selected_layer)
+        if drawn_key == self._drawn_key:
+            return  # a snapshot of the same step, or a keystroke that changed nothing visible
+        self._drawn_key = drawn_key
         if self._maps_key != (s.step, word):
             self._maps_key = (s.step, word)
             self.word = word
             self.tokens = [s.tokenizer.bos, *s.tokenizer.encode(word)][: s.config.block_size]
             self.maps = attention_maps(s.config, s.weights, self.tokens)
-        self.selected_layer = min(self.selected_layer, s.config.n_layer - 1)
         if len(word) + 1 > s.config.block_size:
             self._say(f"only the first {s.config.block_size - 1} characters fit in the model's context", error=True)
         else:
