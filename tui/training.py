@@ -1,0 +1,286 @@
+"""The conversation between the app and the training run, and the run's side of it.
+
+Training is pure Python and keeps a core busy, so it runs in its own process (see
+bridge.py): a thread in the app's process would hold the GIL and make every key press
+wait. The two sides only exchange the small picklable objects defined here:
+
+    app -> run   commands: Run, Pause, Step, SendSnapshot, Stop
+    run -> app   reports:  Ready, StateChanged, StepsTaken, SnapshotTaken,
+                           ValidationScored, Failed
+
+A later command (save or load a checkpoint) or report (the loss went NaN) is one more
+dataclass here and one more case in TrainingSession.handle or .advance.
+
+TrainingSession holds the trainer and answers commands. It does not know how it is
+driven: the child process runs it flat out, and tests drive it step by step in-process.
+"""
+
+from __future__ import annotations
+
+import enum
+import os
+import signal
+import sys
+import time
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from microgpt_tui.engine.config import ModelConfig, TrainConfig
+from microgpt_tui.engine.trainer import StepRecord, Trainer
+from microgpt_tui.tui.snapshot import ModelSnapshot, snapshot_of
+
+# How often a running session reports. Step records are batched, so a fast engine
+# sends ~20 small messages a second instead of hundreds; a snapshot (a copy of all the
+# weights and their statistics, ~160 KB pickled) goes at most ~4 times a second.
+STEPS_EVERY = 0.05  # seconds
+SNAPSHOT_EVERY = 0.25  # seconds
+
+# Validation: the mean loss per character on names the run never trains on. Scoring a
+# name costs about a third of a training step, so while running only the first
+# VALIDATION_NAMES held-out names are scored, every VALIDATION_EVERY steps; when the run
+# is done, all of them are.
+VALIDATION_EVERY = 100  # steps
+VALIDATION_NAMES = 50
+
+
+class State(enum.Enum):
+    RUNNING = "RUNNING"
+    PAUSED = "PAUSED"
+    DONE = "DONE"
+
+
+@dataclass(frozen=True)
+class RunSpec:
+    """Everything the training process needs to build its trainer."""
+
+    docs: tuple[str, ...]
+    config: ModelConfig
+    train: TrainConfig
+    engine: str
+    start_paused: bool = False
+
+
+# ---- commands: app -> run ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Run:
+    """Train continuously until paused or done."""
+
+
+@dataclass(frozen=True)
+class Pause:
+    """Stop after the current step; report the steps and a snapshot at once."""
+
+
+@dataclass(frozen=True)
+class Step:
+    """Take exactly one step (pausing first if running), then report it and a snapshot."""
+
+
+@dataclass(frozen=True)
+class SendSnapshot:
+    """Report a snapshot of the weights now."""
+
+
+@dataclass(frozen=True)
+class Stop:
+    """End the run and the process."""
+
+
+Command = Run | Pause | Step | SendSnapshot | Stop
+
+
+# ---- reports: run -> app -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RunInfo:
+    num_params: int
+    vocab_size: int
+    total_steps: int
+    engine: str
+    training_names: frozenset[str]  # the documents the run trains on (not the held-out ones)
+    held_out: int  # how many names are kept aside for validation
+
+
+@dataclass(frozen=True)
+class Ready:
+    info: RunInfo
+
+
+@dataclass(frozen=True)
+class StateChanged:
+    state: State
+
+
+@dataclass(frozen=True)
+class StepsTaken:
+    records: tuple[StepRecord, ...]
+    clock: float  # time.monotonic() when the last of them finished (shared by processes on one machine)
+
+
+@dataclass(frozen=True)
+class SnapshotTaken:
+    snapshot: ModelSnapshot
+
+
+@dataclass(frozen=True)
+class ValidationScored:
+    step: int
+    loss: float
+    names: int  # how many held-out names were scored
+
+
+@dataclass(frozen=True)
+class Failed:
+    """Training raised an exception; the run is paused and says why in one line."""
+
+    reason: str
+
+
+Report = Ready | StateChanged | StepsTaken | SnapshotTaken | ValidationScored | Failed
+
+
+# ---- the run's side ------------------------------------------------------------------
+
+
+class TrainingSession:
+    """A trainer that answers commands and sends reports through `send`."""
+
+    def __init__(self, spec: RunSpec, send: Callable[[Report], None], clock: Callable[[], float] = time.monotonic):
+        self.trainer = Trainer(spec.docs, spec.config, spec.train, spec.engine)
+        self.send = send
+        self.clock = clock
+        self.state = State.PAUSED if spec.start_paused else State.RUNNING
+        self._pending: list[StepRecord] = []
+        self._last_steps_sent = self._last_snapshot_sent = clock()
+        trainer = self.trainer
+        info = RunInfo(
+            num_params=trainer.num_params,
+            vocab_size=trainer.config.vocab_size,
+            total_steps=trainer.train.steps,
+            engine=spec.engine,
+            training_names=frozenset(trainer.train_docs),
+            held_out=len(trainer.val_docs),
+        )
+        send(Ready(info))
+        send(StateChanged(self.state))
+        self._send_snapshot()
+
+    @property
+    def running(self) -> bool:
+        return self.state is State.RUNNING
+
+    def handle(self, command: Command) -> bool:
+        """Act on one command. Returns False when the session should end."""
+        match command:
+            case Stop():
+                return False
+            case Run() if self.state is State.PAUSED:
+                self._set_state(State.RUNNING)
+            case Pause() if self.running:
+                self._send_steps()
+                self._set_state(State.PAUSED)
+                self._send_snapshot()
+            case Step() if self.state is not State.DONE:
+                if self.running:
+                    self._send_steps()
+                    self._set_state(State.PAUSED)
+                self._take_step()
+                if self.state is not State.DONE:  # reaching DONE has reported everything
+                    self._flush()
+            case SendSnapshot():
+                self._send_snapshot()
+        return True
+
+    def advance(self) -> None:
+        """Take one step of a running session, sending what is due."""
+        if not self.running:
+            return
+        self._take_step()
+        now = self.clock()
+        if self.state is State.DONE:
+            return
+        if now - self._last_steps_sent >= STEPS_EVERY:
+            self._send_steps()
+        if now - self._last_snapshot_sent >= SNAPSHOT_EVERY:
+            self._send_snapshot()
+
+    def _take_step(self) -> None:
+        try:
+            self._pending.append(self.trainer.step())
+        except Exception as err:  # a bug or a numeric failure: keep the app alive and say so
+            self._pending.clear()
+            self._set_state(State.PAUSED)
+            self.send(Failed(_one_line(err)))
+            return
+        step = self.trainer.step_count
+        if self.trainer.done:
+            self._send_steps()  # the last steps, then the news that there are no more
+            self._set_state(State.DONE)
+            self._send_snapshot()
+            self._validate(limit=None)
+        elif step % VALIDATION_EVERY == 0:
+            self._validate(limit=VALIDATION_NAMES)
+
+    def _validate(self, limit: int | None) -> None:
+        # The steps before it go first, so the app draws the point at the right place.
+        self._send_steps()
+        loss = self.trainer.validation_loss(limit)
+        if loss is not None:
+            names = min(limit or len(self.trainer.val_docs), len(self.trainer.val_docs))
+            self.send(ValidationScored(self.trainer.step_count, loss, names))
+
+    def _set_state(self, state: State) -> None:
+        if state is not self.state:
+            self.state = state
+            self.send(StateChanged(state))
+
+    def _flush(self) -> None:
+        self._send_steps()
+        self._send_snapshot()
+
+    def _send_steps(self) -> None:
+        self._last_steps_sent = self.clock()
+        if self._pending:
+            self.send(StepsTaken(tuple(self._pending), self._last_steps_sent))
+            self._pending = []
+
+    def _send_snapshot(self) -> None:
+        self._last_snapshot_sent = self.clock()
+        self.send(SnapshotTaken(snapshot_of(self.trainer)))
+
+
+def _one_line(err: BaseException) -> str:
+    where = traceback.extract_tb(err.__traceback__)[-1] if err.__traceback__ else None
+    place = f" (in {os.path.basename(where.filename)}:{where.lineno})" if where else ""
+    return f"{type(err).__name__}: {err}{place}".replace("\n", " ")
+
+
+def child_main(conn, spec: RunSpec) -> None:
+    """The training process: answer commands on `conn`, train flat out while running."""
+    # The child shares the app's terminal: anything it printed would scribble over the
+    # screen, and Ctrl-C belongs to the app, which stops the child itself.
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 1)
+    os.dup2(devnull, 2)
+    sys.stdout = sys.stderr = open(os.devnull, "w")
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        session = TrainingSession(spec, conn.send)
+        while True:
+            if session.running:
+                # Between steps, only glance at the pipe: poll() without a timeout is a
+                # cheap system call, so training keeps its pace.
+                while conn.poll():
+                    if not session.handle(conn.recv()):
+                        return
+                session.advance()
+            elif not session.handle(conn.recv()):  # paused or done: sleep until told
+                return
+    except (EOFError, BrokenPipeError, ConnectionResetError):
+        return  # the app has gone; so do we
+    finally:
+        conn.close()
