@@ -4,13 +4,14 @@ Every engine has the same signature, loss_and_grads(config, weights, tokens), an
 the same numbers, so nothing above this module can tell which one runs.
 """
 
-from microgpt_tui.engine import scalar
+from microgpt_tui.engine import fast, scalar
 
 ENGINES = {
     "scalar": scalar.loss_and_grads,
+    "fast": fast.loss_and_grads,
 }
 ENGINE_CHOICES = ("scalar", "fast")
-DEFAULT_ENGINE = "scalar"
+DEFAULT_ENGINE = "fast"
 
 
 class EngineUnavailable(ValueError):

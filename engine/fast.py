@@ -1,0 +1,305 @@
+"""The fast engine: the scalar engine's loss and gradients, a whole vector at a time.
+
+scalar.py makes every number a Value, builds a graph of ~58,000 of them, and lets
+Value.backward() find each gradient. This engine runs the same forward pass on plain lists
+of floats, records what the backward pass will need (the Tape), then applies the chain rule
+by hand, one whole operation at a time, in reverse order. Read it beside scalar.py: every
+forward operation has its backward here.
+
+Notation: for any quantity y, dy is the gradient of the loss with respect to y, dL/dy, and
+has y's shape. A matrix W is a list of rows, W[out][in], as everywhere in the engine, and a
+linear layer computes y[o] = sum_i W[o][i] * x[i], one dot product per row. Attention's
+per-position values are kept as rows [t][head], one entry per head.
+
+The forward pass does every float operation in the scalar engine's order, so the losses are
+the same to the last bit. The backward pass adds the same terms in another order, so the
+gradients agree to about 1e-16. The dot products run through fast_kernels, which writes
+their loops out (see there).
+"""
+
+import math
+from itertools import chain
+from operator import mul, sub
+
+from microgpt_tui.engine.config import ModelConfig
+from microgpt_tui.engine.fast_kernels import axpy, dot, dots, head_dots, head_mix
+from microgpt_tui.engine.inference import softmax
+from microgpt_tui.engine.params import Matrix
+
+
+def columns(rows) -> list[tuple[float, ...]]:
+    """The transpose: columns(rows)[i] is column i, (rows[0][i], rows[1][i], ...)."""
+    return list(zip(*rows))
+
+
+def rows_of(flat, width: int) -> list[tuple[float, ...]]:
+    """A flat sequence cut into consecutive rows of `width`."""
+    return list(zip(*[iter(flat)] * width))
+
+
+def add(a: list[float], b: list[float]) -> list[float]:
+    return [x + y for x, y in zip(a, b)]
+
+
+# --- the operations with a backward of their own -----------------------------------------
+
+
+def rmsnorm(x: list[float]) -> tuple[list[float], float]:
+    """inference.rmsnorm, with the same float operations, also returning the scale."""
+    mean_square = dot(len(x))(x, x) * len(x) ** -1
+    scale = (mean_square + 1e-5) ** -0.5
+    return [xi * scale for xi in x], scale
+
+
+def rmsnorm_backward(dy: list[float], y: list[float], scale: float) -> list[float]:
+    # y = x * s with s = (mean(x²) + eps)^(-1/2). Nudging x_i moves y_i directly, by s, and
+    # also moves s, which rescales every y_j: ds/dx_i = -s³ x_i / n. Adding both paths and
+    # writing x = y / s gives  dx_i = s * (dy_i - y_i * (dy · y) / n).
+    c = dot(len(y))(dy, y) / len(y)
+    return [scale * (g - yi * c) for g, yi in zip(dy, y)]
+
+
+def softmax_by_head(scores: list[tuple[float, ...]]) -> list[tuple[float, ...]]:
+    """inference.softmax over the positions t, for each head: scores[t][head] -> weights[t][head].
+
+    The same float operations as softmax(), in the same order; laid out flat, t by t, a
+    head's entries are every n_head-th one, starting at its number.
+    """
+    n_head, seen = len(scores[0]), len(scores)
+    flat = list(chain.from_iterable(scores))
+    tops = [max(flat[head::n_head]) for head in range(n_head)]
+    exps = list(map(math.exp, map(sub, flat, tops * seen)))
+    inverse_totals = [sum(exps[head::n_head]) ** -1 for head in range(n_head)]
+    return rows_of(map(mul, exps, inverse_totals * seen), n_head)
+
+
+# The softmax's own backward, which attention_backward uses in a form that needs no loop:
+#   p_t = e^z_t / sum_u e^z_u. Raising z_t raises p_t and takes from every p_u in
+#   proportion: dp_u/dz_t = p_u ([u = t] - p_t). So dz_t = p_t * (dp_t - sum_u p_u dp_u).
+
+
+# A linear layer y = W x, applied at positions p = 0..n-1, has two gradients:
+#   dx_p = W^T dy_p: x_p[i] reaches every y_p[o] through W[o][i], so dx_p[i] is the dot
+#       product of column i of W with dy_p:             dots(columns(W), dy_p).
+#   dW[o][i] = sum_p dy_p[o] * x_p[i]: W[o][i] carries x_p[i] into y_p[o] at every
+#       position. Row o of dW is a dot product over positions with each column of X:
+#       dots(columns(xs), (dy_0[o], ..., dy_n-1[o])).
+
+
+def weight_grad(dys: list[list[float]], xs: list[list[float]]) -> Matrix:
+    """dW for y_p = W x_p at every position p, given each dy_p and x_p."""
+    x_columns = columns(xs)
+    over_positions = dots(len(xs))
+    return [over_positions(x_columns, dy_column) for dy_column in zip(*dys)]
+
+
+# --- the forward pass, recording what the backward pass needs ----------------------------
+
+
+class LayerWeights:
+    def __init__(self, weights: dict[str, Matrix], layer: int):
+        w = {name.split(".", 1)[1]: m for name, m in weights.items() if name.startswith(f"layer{layer}.")}
+        # q, k and v read the same input, so one matrix of their rows stacked computes all three
+        self.qkv = w["attn_wq"] + w["attn_wk"] + w["attn_wv"]
+        self.wo = w["attn_wo"]
+        self.fc1 = w["mlp_fc1"]
+        self.fc2_columns = columns(w["mlp_fc2"])  # the sparse MLP works one hidden unit at a time
+
+
+class LayerTape:
+    """One layer's intermediate values at every position, for the backward pass."""
+
+    def __init__(self):
+        self.attn_in: list[list[float]] = []  # h = rmsnorm(x), fed to q, k and v
+        self.attn_scale: list[float] = []  # that rmsnorm's scale
+        self.queries: list[list[float]] = []
+        self.keys: list[list[float]] = []
+        self.values: list[list[float]] = []
+        self.attn_weights: list[list[tuple[float, ...]]] = []  # [query p][key t][head]
+        self.heads_out: list[list[float]] = []  # the heads' outputs, concatenated, fed to attn_wo
+        self.mlp_in: list[list[float]] = []  # h = rmsnorm(x), fed to mlp_fc1
+        self.mlp_scale: list[float] = []
+        self.active: list[list[int]] = []  # the hidden units that ReLU let through (about 1 in 6)
+        self.hidden: list[list[float]] = []  # their values
+        self.fc2_active: list[list[tuple[float, ...]]] = []  # their columns of fc2
+
+
+class Tape:
+    def __init__(self, config: ModelConfig):
+        self.layers = [LayerTape() for _ in range(config.n_layer)]
+        self.embedded: list[list[float]] = []  # rmsnorm(wte[token] + wpe[pos])
+        self.embed_scale: list[float] = []
+        self.final: list[list[float]] = []  # the last layer's output, fed to lm_head
+        self.probs: list[list[float]] = []  # the next-token distribution at each position
+
+
+def forward(config: ModelConfig, weights: dict[str, Matrix], tokens: list[int], n: int) -> tuple[float, Tape]:
+    """scalar.gpt at positions 0..n-1 and the mean loss, with the same floats."""
+    d, head_dim = config.n_embd, config.head_dim
+    attn_scale = (head_dim**0.5) ** -1
+    layers = [LayerWeights(weights, layer) for layer in range(config.n_layer)]
+    wte, wpe, lm_head = weights["wte"], weights["wpe"], weights["lm_head"]
+    dots_d = dots(d)
+    scores_of, mix = head_dots(config.n_head, head_dim), head_mix(config.n_head, head_dim)
+    tape = Tape(config)
+    losses = []
+    for pos in range(n):
+        x = [t + p for t, p in zip(wte[tokens[pos]], wpe[pos])]
+        x, scale = rmsnorm(x)
+        tape.embedded.append(x)
+        tape.embed_scale.append(scale)
+        for w, lt in zip(layers, tape.layers):
+            # attention: each head looks back over all positions so far
+            residual = x
+            h, scale = rmsnorm(x)
+            lt.attn_in.append(h)
+            lt.attn_scale.append(scale)
+            qkv = dots_d(w.qkv, h)
+            q = qkv[:d]
+            lt.queries.append(q)
+            lt.keys.append(qkv[d : 2 * d])
+            lt.values.append(qkv[2 * d :])
+            # score[t][head] = (q · k_t over the head's slice) * attn_scale, for every t <= pos
+            attn_weights = softmax_by_head(scores_of(lt.keys, q, attn_scale))
+            lt.attn_weights.append(attn_weights)
+            # each head's output = sum_t weight_t * v_t over the head's slice
+            heads_out = mix(lt.values, attn_weights)
+            lt.heads_out.append(heads_out)
+            x = add(dots_d(w.wo, heads_out), residual)
+            # MLP: widen, keep the positive part, narrow again
+            residual = x
+            h, scale = rmsnorm(x)
+            lt.mlp_in.append(h)
+            lt.mlp_scale.append(scale)
+            pre = dots_d(w.fc1, h)
+            active = [j for j, u in enumerate(pre) if u > 0.0]  # relu(u) = u where u > 0, else 0
+            hidden = [pre[j] for j in active]
+            fc2_active = [w.fc2_columns[j] for j in active]
+            lt.active.append(active)
+            lt.hidden.append(hidden)
+            lt.fc2_active.append(fc2_active)
+            # fc2 · relu(pre) without the zero units: their terms, W[o][j] * 0.0, change no sum,
+            # so the rows of fc2 cut down to the active columns give the same floats.
+            out = dots(len(active))(zip(*fc2_active), hidden) if active else [0.0] * d
+            x = add(out, residual)
+        tape.final.append(x)
+        probs = softmax(dots_d(lm_head, x))
+        tape.probs.append(probs)
+        losses.append(-math.log(probs[tokens[pos + 1]]))
+    return (1 / n) * sum(losses), tape
+
+
+# --- the backward pass --------------------------------------------------------------------
+
+
+def mlp_backward(config: ModelConfig, w: LayerWeights, lt: LayerTape, dx: list[list[float]], grads: dict, prefix: str):
+    """x_out = fc2 · relu(fc1 · h) + x_mid, h = rmsnorm(x_mid): returns dx_mid."""
+    d, n_units = config.n_embd, config.mlp_width
+    dots_d, axpy_d = dots(d), axpy(d)
+    fc1 = w.fc1
+    zeros = [0.0] * d
+    # relu'(u) is 1 where u > 0 and 0 elsewhere, so only active units pass gradient back, and
+    # only their rows of fc1 and columns of fc2 get any. Collect those one unit at a time.
+    dfc1_rows = [zeros] * n_units
+    dfc2_columns = [zeros] * n_units
+    dx_mid = []
+    for g, h, scale, active, hidden, fc2_active in zip(dx, lt.mlp_in, lt.mlp_scale, lt.active, lt.hidden, lt.fc2_active):
+        if active:
+            dhidden = dots_d(fc2_active, g)  # unit j feeds every output through column j of fc2
+            # and is fed by h through row j of fc1: dh = sum_j dhidden_j * fc1[j]
+            dh = dots(len(active))(zip(*[fc1[j] for j in active]), dhidden)
+            for j, du, u in zip(active, dhidden, hidden):
+                dfc1_rows[j] = axpy_d(dfc1_rows[j], du, h)  # dfc1[j] = sum over positions of du * h
+                dfc2_columns[j] = axpy_d(dfc2_columns[j], u, g)  # dfc2[:, j] = sum of u * dx
+            g = add(g, rmsnorm_backward(dh, h, scale))
+        # (the residual path carries dx straight past the block)
+        dx_mid.append(g)
+    grads[prefix + "mlp_fc1"] = [list(row) for row in dfc1_rows]
+    grads[prefix + "mlp_fc2"] = [list(row) for row in zip(*dfc2_columns)]
+    return dx_mid
+
+
+def attention_backward(config: ModelConfig, lt: LayerTape, dheads: list[list[float]]) -> list[list[float]]:
+    """Each position's gradient for its q, k and v (concatenated), given d(heads' outputs).
+
+    For each head and query position p, over the positions t <= p:
+    score_t = (q_p · k_t) * attn_scale, a = softmax(scores), out_p = sum_t a_t v_t.
+    The heads use separate slices of q, k and v, so all of them are done side by side.
+    """
+    n, n_head = len(dheads), config.n_head
+    attn_scale = (config.head_dim**0.5) ** -1
+    per_head_dots, mix = head_dots(n_head, config.head_dim), head_mix(n_head, config.head_dim)
+    dq, dscores_all = [], []
+    for pos, (dout, out, attn_weights) in enumerate(zip(dheads, lt.heads_out, lt.attn_weights)):
+        # out = sum_t a_t v_t: the gradient of weight a_t is dout · v_t (over the head's slice)
+        da = per_head_dots(lt.values[: pos + 1], dout, 1.0)
+        # back through the softmax: dscore_t = a_t (da_t - sum_u a_u da_u), where
+        # sum_u a_u da_u = dout · sum_u a_u v_u = dout · out; then through the scale
+        means = per_head_dots([out], dout, 1.0)[0] * (pos + 1)
+        dscores = [
+            a * (g - mean) * attn_scale
+            for a, g, mean in zip(chain.from_iterable(attn_weights), chain.from_iterable(da), means)
+        ]
+        dscores = rows_of(dscores, n_head)
+        dscores_all.append(dscores)
+        # dscore_t reaches q through k_t: dq = sum_t dscore_t k_t
+        dq.append(mix(lt.keys, dscores))
+    # key t and value t are read by query t and every later one:
+    # dk_t = sum_p dscore_pt q_p and dv_t = sum_p a_pt dout_p
+    dk = [mix(lt.queries[t:], [dscores[t] for dscores in dscores_all[t:]]) for t in range(n)]
+    dv = [mix(dheads[t:], [a[t] for a in lt.attn_weights[t:]]) for t in range(n)]
+    return [q + k + v for q, k, v in zip(dq, dk, dv)]
+
+
+def backward(config: ModelConfig, weights: dict[str, Matrix], tokens: list[int], tape: Tape) -> dict[str, Matrix]:
+    n = len(tape.probs)
+    d = config.n_embd
+    grads: dict[str, Matrix] = {}
+    # loss = (1/n) sum_p -log probs_p[target_p]. Through the softmax that is the familiar
+    # dlogits_p = (probs_p - onehot(target_p)) / n at each position.
+    inv_n = 1 / n
+    dlogits = []
+    for pos, probs in enumerate(tape.probs):
+        g = [p * inv_n for p in probs]
+        g[tokens[pos + 1]] -= inv_n
+        dlogits.append(g)
+    grads["lm_head"] = weight_grad(dlogits, tape.final)
+    lm_columns, dots_vocab = columns(weights["lm_head"]), dots(config.vocab_size)
+    dx = [dots_vocab(lm_columns, g) for g in dlogits]
+
+    for layer in reversed(range(config.n_layer)):
+        prefix = f"layer{layer}."
+        w, lt = LayerWeights(weights, layer), tape.layers[layer]
+        dx_mid = mlp_backward(config, w, lt, dx, grads, prefix)
+        # attention: x_mid = wo · heads + x_in
+        grads[prefix + "attn_wo"] = weight_grad(dx_mid, lt.heads_out)
+        wo_columns, dots_d = columns(w.wo), dots(d)
+        dheads = [dots_d(wo_columns, g) for g in dx_mid]
+        dqkv = attention_backward(config, lt, dheads)
+        dw_qkv = weight_grad(dqkv, lt.attn_in)
+        grads[prefix + "attn_wq"] = dw_qkv[:d]
+        grads[prefix + "attn_wk"] = dw_qkv[d : 2 * d]
+        grads[prefix + "attn_wv"] = dw_qkv[2 * d :]
+        qkv_columns, dots_qkv = columns(w.qkv), dots(3 * d)
+        dx = [
+            add(g, rmsnorm_backward(dots_qkv(qkv_columns, dq), h, scale))
+            for g, dq, h, scale in zip(dx_mid, dqkv, lt.attn_in, lt.attn_scale)
+        ]
+
+    # x = rmsnorm(wte[token] + wpe[pos]): both embeddings get the same gradient
+    dwte = [[0.0] * d for _ in range(config.vocab_size)]
+    dwpe = [[0.0] * d for _ in range(config.block_size)]
+    for pos, (g, y, scale) in enumerate(zip(dx, tape.embedded, tape.embed_scale)):
+        de = rmsnorm_backward(g, y, scale)
+        dwte[tokens[pos]] = add(dwte[tokens[pos]], de)
+        dwpe[pos] = de
+    grads["wte"] = dwte
+    grads["wpe"] = dwpe
+    return grads
+
+
+def loss_and_grads(config: ModelConfig, weights: dict[str, Matrix], tokens: list[int]) -> tuple[float, dict[str, Matrix]]:
+    """Mean next-token loss over one document, and its gradient for every weight."""
+    n = min(config.block_size, len(tokens) - 1)
+    loss, tape = forward(config, weights, tokens, n)
+    return loss, backward(config, weights, tokens, tape)

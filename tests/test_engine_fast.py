@@ -1,0 +1,135 @@
+"""The fast engine against the scalar one, its oracle: the same losses and gradients."""
+
+import random
+from operator import mul
+
+import pytest
+
+from microgpt_tui.engine import fast, fast_kernels, scalar
+from microgpt_tui.engine.config import ModelConfig, TrainConfig
+from microgpt_tui.engine.engines import DEFAULT_ENGINE, get_engine
+from microgpt_tui.engine.params import ParamLayout, init_params
+from microgpt_tui.engine.trainer import Trainer
+
+# (vocab, layers, width, heads, block): one and several layers, one head and head_dim 1,
+# the smallest block, and documents longer than the block
+CONFIGS = [
+    ModelConfig(vocab_size=27),
+    ModelConfig(vocab_size=7, n_layer=2, n_embd=6, n_head=3, block_size=5, init_std=0.5),
+    ModelConfig(vocab_size=5, n_layer=3, n_embd=4, n_head=4, block_size=2, init_std=0.5),
+    ModelConfig(vocab_size=6, n_layer=1, n_embd=8, n_head=1, block_size=8, init_std=0.3),
+    ModelConfig(vocab_size=9, n_layer=2, n_embd=8, n_head=2, block_size=6, init_std=0.3),
+    ModelConfig(vocab_size=4, n_layer=1, n_embd=2, n_head=2, block_size=3, init_std=1.0),
+]
+IDS = ["default", "2-layer", "3-layer-head_dim-1-block-2", "1-head", "2-layer-2-heads", "tiny"]
+
+
+def document(config: ModelConfig, length: int, rng: random.Random) -> list[int]:
+    bos = config.vocab_size - 1
+    return [bos] + [rng.randrange(bos) for _ in range(length)] + [bos]
+
+
+def assert_same(config, weights, tokens):
+    layout = ParamLayout(config)
+    loss_scalar, grads_scalar = scalar.loss_and_grads(config, weights, tokens)
+    loss_fast, grads_fast = fast.loss_and_grads(config, weights, tokens)
+    assert loss_fast == loss_scalar  # the forward pass does the same float operations
+    for name in layout.names:
+        expected, got = grads_scalar[name], grads_fast[name]
+        assert [len(row) for row in got] == [len(row) for row in expected], name
+        for r, (row_e, row_g) in enumerate(zip(expected, got)):
+            for c, (e, g) in enumerate(zip(row_e, row_g)):
+                assert abs(g - e) <= 1e-12, f"{name}[{r}][{c}]: fast {g!r}, scalar {e!r}"
+
+
+@pytest.mark.parametrize("config", CONFIGS, ids=IDS)
+def test_every_gradient_matches_the_scalar_engine(config):
+    rng = random.Random(7)
+    weights = ParamLayout(config).matrices(init_params(config, rng))
+    # a one-character document, one that fills the block exactly, and one longer than it
+    for length in (1, config.block_size - 1, config.block_size + 3):
+        assert_same(config, weights, document(config, length, rng))
+
+
+def test_no_active_hidden_unit():
+    # with fc1 all zero every pre-activation is 0.0, so ReLU passes nothing
+    config = CONFIGS[1]
+    layout = ParamLayout(config)
+    weights = layout.matrices(init_params(config, random.Random(3)))
+    for layer in range(config.n_layer):
+        weights[f"layer{layer}.mlp_fc1"] = [[0.0] * config.n_embd for _ in range(config.mlp_width)]
+    assert_same(config, weights, document(config, 4, random.Random(4)))
+
+
+def test_repeated_tokens_accumulate_their_embedding_gradient():
+    config = CONFIGS[4]
+    weights = ParamLayout(config).matrices(init_params(config, random.Random(5)))
+    assert_same(config, weights, [8, 1, 1, 1, 2, 1, 8])
+
+
+@pytest.fixture(scope="module")
+def names(names_path):
+    return [line.strip() for line in names_path.read_text().splitlines() if line.strip()]
+
+
+def test_first_steps_on_names_match_the_scalar_engine(names):
+    trainers = {engine: Trainer(names, ModelConfig(vocab_size=27), TrainConfig(), engine) for engine in ("scalar", "fast")}
+    for step in range(1, 21):
+        records = {engine: trainer.step() for engine, trainer in trainers.items()}
+        assert abs(records["fast"].loss - records["scalar"].loss) <= 1e-12, f"step {step}"
+        assert records["fast"].lr == records["scalar"].lr
+    # the parameters and Adam's moments after 20 updates
+    for attribute in ("params", "grads"):
+        got, expected = getattr(trainers["fast"], attribute), getattr(trainers["scalar"], attribute)
+        assert max(abs(a - b) for a, b in zip(got, expected)) <= 1e-12, attribute
+    for moment in ("m", "v"):
+        got, expected = getattr(trainers["fast"].adam, moment), getattr(trainers["scalar"].adam, moment)
+        assert max(abs(a - b) for a, b in zip(got, expected)) <= 1e-12, moment
+
+
+def test_golden_losses_of_the_first_ten_steps(names, golden):
+    trainer = Trainer(names, ModelConfig(vocab_size=golden["vocab_size"]), TrainConfig(), engine="fast")
+    for step in range(1, 11):
+        assert abs(trainer.step().loss - golden["loss_at_step"][str(step)]) <= 1e-12, f"step {step}"
+
+
+def test_fast_is_the_default_engine():
+    assert DEFAULT_ENGINE == "fast"
+    assert get_engine("fast") is fast.loss_and_grads
+
+
+# --- the kernels give the floats of the plain Python they stand for ------------------------
+
+
+@pytest.mark.parametrize("length", [1, 2, 3, 4, 7, 16, 27])
+def test_kernels_match_their_plain_definitions(length):
+    rng = random.Random(length)
+    vec = lambda: [rng.uniform(-2, 2) for _ in range(length)]  # noqa: E731
+    rows, x, a = [vec() for _ in range(5)], vec(), vec()
+    assert fast_kernels.dots(length)(rows, x) == [sum(map(mul, row, x)) for row in rows]
+    assert fast_kernels.dot(length)(a, x) == sum(map(mul, a, x))
+    assert fast_kernels.axpy(length)(a, 0.37, x) == [ai + 0.37 * xi for ai, xi in zip(a, x)]
+    assert fast_kernels.dots(length)([], x) == []
+
+
+@pytest.mark.parametrize("n_head, head_dim", [(1, 1), (4, 4), (3, 2), (2, 5)])
+def test_head_kernels_match_their_plain_definitions(n_head, head_dim):
+    rng = random.Random(n_head * 10 + head_dim)
+    width = n_head * head_dim
+    vec = lambda size: [rng.uniform(-2, 2) for _ in range(size)]  # noqa: E731
+    rows, x = [vec(width) for _ in range(6)], vec(width)
+    expected_scores = [
+        tuple(sum(map(mul, row[h * head_dim : (h + 1) * head_dim], x[h * head_dim : (h + 1) * head_dim])) * 0.5 for h in range(n_head))
+        for row in rows
+    ]
+    assert fast_kernels.head_dots(n_head, head_dim)(rows, x, 0.5) == expected_scores
+    weights = [vec(n_head) for _ in range(4)]  # one fewer than rows: zip stops at the shorter
+    expected_mix = [sum([w[j // head_dim] * row[j] for row, w in zip(rows, weights)]) for j in range(width)]
+    assert fast_kernels.head_mix(n_head, head_dim)(rows, weights) == expected_mix
+
+
+def test_kernel_source_is_plain_python():
+    source = fast_kernels.kernel_source("dots", 3)
+    assert source == "def dots_3(rows, x):\n    x0, x1, x2, = x\n    return [0.0 + w0 * x0 + w1 * x1 + w2 * x2 for w0, w1, w2, in rows]\n"
+    with pytest.raises(ValueError):
+        fast_kernels.kernel_source("dots", 0)
