@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from microgpt_tui.engine.config import ModelConfig, TrainConfig
-from microgpt_tui.engine.engines import get_engine
+from microgpt_tui.engine.engines import DEFAULT_ENGINE, get_engine
 from microgpt_tui.engine.inference import document_loss
 from microgpt_tui.engine.optim import AdamState, adam_update, learning_rate_at
 from microgpt_tui.engine.params import Matrix, ParamLayout, init_params
@@ -45,7 +45,7 @@ class Trainer:
         docs: Sequence[str],
         config: ModelConfig,
         train: TrainConfig = TrainConfig(),
-        engine: str = "scalar",
+        engine: str = DEFAULT_ENGINE,
     ):
         config.validate()
         train.validate()
@@ -80,7 +80,12 @@ class Trainer:
         return self.layout.size
 
     def weights(self) -> dict[str, Matrix]:
-        return self.layout.matrices(self.params)
+        """The parameters as named matrices (a copy, cut from the flat list row by row)."""
+        flat = self.params
+        return {
+            spec.name: [flat[start : start + spec.cols] for start in range(spec.offset, spec.offset + spec.size, spec.cols)]
+            for spec in self.layout.specs
+        }
 
     def next_document(self) -> str:
         return self.train_docs[self.step_count % len(self.train_docs)]
