@@ -1,0 +1,273 @@
+"""The app: a status line, four panes and the keys, around a training run in another process.
+
+The app composes and routes. Training reports arrive as messages (messages.py) posted by
+one worker thread that reads the training process's pipe; the app hands them down to the
+panes. Keys become commands to the training process (training.py).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+
+from textual import events, work
+from textual.app import App, ComposeResult, SystemCommand
+from textual.binding import Binding
+from textual.containers import ScrollableContainer
+from textual.screen import Screen
+from textual.widgets import Footer, Input, TextArea
+from textual.worker import get_current_worker
+
+from microgpt_tui.engine.params import ParamLayout
+from microgpt_tui.tui import messages, training
+from microgpt_tui.tui.attention_pane import AttentionPane
+from microgpt_tui.tui.bridge import ChildProcessTraining, TrainingConnection
+from microgpt_tui.tui.help_screen import HelpScreen
+from microgpt_tui.tui.loss_pane import LossPane
+from microgpt_tui.tui.parameters_pane import ParametersPane
+from microgpt_tui.tui.sample_pane import SamplePane
+from microgpt_tui.tui.status_line import Progress, StatusLine, StepRate
+from microgpt_tui.tui.too_small import MIN_HEIGHT, MIN_WIDTH, TooSmall
+from microgpt_tui.tui.training import State
+
+TEMPERATURE_STEP = 0.05
+STATUS_EVERY = 0.1  # seconds between status line redraws while steps pour in
+
+# Keys that are also text: while a text box has focus they go into it, not to the app.
+TYPING_ACTIONS = {"toggle_pause", "step", "cooler", "hotter", "help", "quit"}
+
+
+class MicroGPTApp(App[None]):
+    TITLE = "microgpt-tui"
+    CSS_PATH = ["app.tcss", "loss_pane.tcss", "attention_pane.tcss", "parameters_pane.tcss", "sample_pane.tcss"]
+    AUTO_FOCUS = None  # start with nothing focused, so space and n work at once
+
+    # The screen gets one class per axis from these; app.tcss stacks the panes on a
+    # small terminal and shows only a note on one that is too small.
+    HORIZONTAL_BREAKPOINTS = [(0, "-too-narrow"), (MIN_WIDTH, "-narrow"), (110, "-wide")]
+    VERTICAL_BREAKPOINTS = [(0, "-too-short"), (MIN_HEIGHT, "-short"), (34, "-tall")]
+
+    # priority=True: these run before a focused widget sees the key (a DataTable or a
+    # RadioSet would take space). check_action() hands them back to a focused text box.
+    BINDINGS = [
+        Binding("space", "toggle_pause", "Pause/resume", priority=True),
+        Binding("n", "step", "One step", priority=True),
+        Binding("left_square_bracket", "cooler", "Temp −", key_display="[", priority=True),
+        Binding("right_square_bracket", "hotter", "Temp +", key_display="]", priority=True),
+        Binding("tab", "app.focus_next", "Next", priority=True),
+        Binding("shift+tab", "app.focus_previous", "Previous", show=False, priority=True),
+        Binding("question_mark", "help", "Help", key_display="?", priority=True),
+        Binding("escape", "leave_text_box", "Leave box", show=False),
+        Binding("q", "quit", "Quit", priority=True),
+    ]
+
+    def __init__(
+        self,
+        spec: training.RunSpec,
+        dataset_label: str,
+        *,
+        connection: TrainingConnection | None = None,
+        temperature: float | None = None,
+        step_log=None,
+    ) -> None:
+        """`connection` defaults to a child process; tests pass an InProcessTraining.
+
+        `step_log` is an open text file that receives one JSON line per step, as
+        --log-jsonl writes in headless mode.
+        """
+        super().__init__()
+        self.spec = spec
+        self.connection = connection or ChildProcessTraining(spec)
+        self.progress = Progress(dataset_label, ParamLayout(spec.config).size, spec.engine, spec.train.steps)
+        self.rate = StepRate()
+        self.latest_snapshot = None
+        self.validation: list[messages.ValidationScored] = []
+        self._initial_temperature = temperature
+        self._step_log = step_log
+        self._final_samples_shown = False
+        self._status_dirty = True
+        self._quitting = False
+
+    # ---- layout --------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield StatusLine(id="status")
+        with ScrollableContainer(id="panes", can_focus=False):
+            yield LossPane(id="loss")
+            yield AttentionPane(id="attention")
+            yield ParametersPane(id="parameters")
+            yield SamplePane(seed=self.spec.train.seed, id="sample")
+        yield TooSmall(id="too-small")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one(LossPane).set_run(self.spec.train.steps, self.spec.config.vocab_size)
+        if self._initial_temperature is not None:
+            self.query_one(SamplePane).temperature = self._initial_temperature
+        self.set_interval(STATUS_EVERY, self._redraw_status_if_changed)
+        self._redraw_status()
+        self.connection.start()
+        self.read_reports()
+
+    def on_resize(self, event: events.Resize) -> None:
+        self.query_one(TooSmall).show_size(event.size.width, event.size.height)
+
+    # ---- the training worker -------------------------------------------------------
+
+    @work(thread=True, exclusive=True, group="training", name="training reports", exit_on_error=False)
+    def read_reports(self) -> None:
+        """Turn the training process's reports into messages, until cancelled or it ends.
+
+        The worker also closes the connection when it stops: ending the child process
+        may take a moment (it finishes its step), and that wait belongs off the UI.
+        """
+        worker = get_current_worker()
+        try:
+            while not worker.is_cancelled:
+                try:
+                    reports = self.connection.receive(timeout=0.05)
+                except EOFError:
+                    if not worker.is_cancelled:
+                        self.post_message(messages.TrainingFailed("the training process has ended"))
+                    return
+                for report in reports:
+                    if isinstance(report, training.StepsTaken) and self._step_log is not None:
+                        self._write_log(report.records)
+                    self.post_message(messages.message_for(report))
+        finally:
+            self.connection.close()
+
+    def _write_log(self, records: Iterable) -> None:
+        for r in records:
+            self._step_log.write(json.dumps({"step": r.step, "loss": r.loss, "lr": r.lr, "seconds": r.seconds}) + "\n")
+        self._step_log.flush()
+
+    # ---- reports from training, on the event loop ----------------------------------
+    # Each handler returns early once quitting has begun: the worker may have posted
+    # messages that arrive while the panes are being taken down.
+
+    def on_training_ready(self, message: messages.TrainingReady) -> None:
+        if self._shutting_down:
+            return
+        self.query_one(SamplePane).set_training_names(message.info.training_names)
+
+    def on_training_state_changed(self, message: messages.TrainingStateChanged) -> None:
+        if self._shutting_down:
+            return
+        if message.state is not self.progress.state:
+            self.rate.reset()
+        self.progress.state = message.state
+        self._status_dirty = True
+        self.refresh_bindings()
+
+    def on_steps_taken(self, message: messages.StepsTaken) -> None:
+        if self._shutting_down or not message.records:
+            return
+        last = message.records[-1]
+        self.progress.step = last.step
+        self.progress.lr = last.lr
+        self.rate.add(message.clock, last.step)
+        self.progress.steps_per_second = self.rate.per_second
+        self.query_one(LossPane).add_steps(message.records)
+        self._status_dirty = True
+
+    def on_snapshot_taken(self, message: messages.SnapshotTaken) -> None:
+        if self._shutting_down:
+            return
+        snapshot = message.snapshot
+        self.latest_snapshot = snapshot
+        self.progress.step = snapshot.step
+        self._status_dirty = True
+        for pane in (self.query_one(AttentionPane), self.query_one(ParametersPane), self.query_one(SamplePane)):
+            pane.show_snapshot(snapshot)
+        if snapshot.done and not self._final_samples_shown:
+            self._final_samples_shown = True
+            self.query_one(SamplePane).show_final_samples(snapshot)
+
+    def on_validation_scored(self, message: messages.ValidationScored) -> None:
+        if self._shutting_down:
+            return
+        self.validation.append(message)
+        self.query_one(LossPane).add_validation(message.step, message.loss, message.names)
+
+    def on_training_failed(self, message: messages.TrainingFailed) -> None:
+        if self._shutting_down:
+            return
+        self.notify(message.reason, title="Training stopped", severity="error", timeout=10)
+
+    @property
+    def _shutting_down(self) -> bool:
+        return self._quitting or not self.is_running
+
+    def _redraw_status_if_changed(self) -> None:
+        if self._status_dirty and not self._shutting_down:
+            self._redraw_status()
+
+    def _redraw_status(self) -> None:
+        self._status_dirty = False
+        self.query_one(StatusLine).show(self.progress)
+
+    # ---- keys ----------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in TYPING_ACTIONS and isinstance(self.focused, (Input, TextArea)):
+            return False  # the key is a character for the box
+        if action in ("toggle_pause", "step") and self.progress.state is State.DONE:
+            return None  # shown dimmed: the run is over
+        return True
+
+    def action_toggle_pause(self) -> None:
+        # The status line changes at once; the training process confirms (or corrects)
+        # with a StateChanged report a step later.
+        if self.progress.state is State.RUNNING:
+            self.connection.send(training.Pause())
+            self._show_state(State.PAUSED)
+        elif self.progress.state is State.PAUSED:
+            self.connection.send(training.Run())
+            self._show_state(State.RUNNING)
+
+    def action_step(self) -> None:
+        if self.progress.state in (State.RUNNING, State.PAUSED):
+            self.connection.send(training.Step())
+            self._show_state(State.PAUSED)
+
+    def _show_state(self, state: State) -> None:
+        self.rate.reset()
+        self.progress.state = state
+        self.progress.steps_per_second = None
+        self._redraw_status()
+        self.refresh_bindings()
+
+    def action_cooler(self) -> None:
+        self.query_one(SamplePane).change_temperature(-TEMPERATURE_STEP)
+
+    def action_hotter(self) -> None:
+        self.query_one(SamplePane).change_temperature(+TEMPERATURE_STEP)
+
+    def action_help(self) -> None:
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen())
+
+    def action_leave_text_box(self) -> None:
+        if isinstance(self.focused, (Input, TextArea)):
+            self.set_focus(None)
+
+    def action_quit(self) -> None:
+        self.stop_training()
+        self.exit()
+
+    def stop_training(self) -> None:
+        """Tell the training process to stop and the worker to finish; safe to repeat."""
+        if self._quitting:
+            return
+        self._quitting = True
+        self.connection.send(training.Stop())  # the child can finish its step meanwhile
+        self.workers.cancel_group(self, "training")
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        yield SystemCommand("Pause or resume training", "space: stop after this step, or carry on", self.action_toggle_pause)
+        yield SystemCommand("Take one step", "n: train on exactly one more name, then pause", self.action_step)
+        yield SystemCommand("Lower the temperature", "[: sample more greedily (0.05 less)", self.action_cooler)
+        yield SystemCommand("Raise the temperature", "]: sample more adventurously (0.05 more)", self.action_hotter)
+        yield SystemCommand("Help: how to read the panes", "?: what each pane shows", self.action_help)

@@ -1,0 +1,101 @@
+"""The `?` screen: what each pane shows and how to read it."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Markdown
+
+HELP = """\
+# How to read microgpt-tui
+
+microgpt is a GPT with about four thousand numbers in it. It reads a name one character at
+a time and, at every position, guesses the next character. Training shows it one name per
+**step**, measures how wrong its guesses were (the **loss**), and nudges every number a
+little in the direction that would have made the guesses better. Nothing else happens:
+what you see in the panes is all there is.
+
+## The status line
+
+The data set and how many names it holds; the model's parameter count and the engine that
+computes its gradients; how many steps are done out of the run; whether training is
+RUNNING, PAUSED or DONE; how fast it goes, when it will finish, and the current
+**learning rate** (how big each nudge is; it shrinks linearly to zero by the last step).
+
+## Loss
+
+The loss is the average of −ln(p) over a name's positions, where p is the probability
+the model gave to the character that really came next. A perfect guess (p = 1) scores 0.
+
+- **Each bar** of the top strip is one step, that is one name. It jumps around because
+  some names are easy to guess and some are not; the strip shows only the latest steps.
+- **The curve** is the moving average over the last 50 steps, drawn across the whole
+  run. This is the trend to watch: it falls fast at first, then slowly.
+- **╌ the uniform guess** is ln(vocabulary size): the loss of a model that knows nothing
+  and gives every character the same chance. A fresh model starts near it.
+- **◆ validation** scores names the run never trains on (held out from the end of the
+  shuffled list), every 100 steps and once more at the end. If it stays close to the
+  training curve, the model is learning how names work, not memorising these ones.
+- **best** is the lowest point of the smoothed curve so far.
+
+## Attention
+
+Type a word (or leave it following the name being trained on). Each grid is one
+**attention head**. Row = the position doing the looking (the query), column = a position
+it may look at (the key); only earlier positions and itself are allowed, which is why the
+grid is a triangle. A darker cell means more weight; each row's weights add up to 1.
+◆ stands for BOS, the token that marks the start (and end) of a name. Move onto a cell to
+read its exact weight; switch layers if the model has more than one.
+
+## Parameters
+
+Every weight matrix with its shape and live statistics: mean and spread of its values,
+smallest and largest, the size (norm) of its last gradient, and **update/weight**, how
+much the last step changed it relative to its size (around 0.001 to 0.01 is healthy).
+Choose one to see its values as a heatmap: rows of `wte` and `lm_head` are characters,
+rows of `wpe` are positions. Switch the heatmap to the gradient, or to Adam's **m** (its
+running average of gradients) and **v** (of squared gradients).
+
+## Sample
+
+Type a prefix and press Enter for ten names that start with it, each marked **new** or
+as a name from the training data. While you type, bars show the model's top guesses for
+the next character. **Temperature** divides the model's scores before they become
+probabilities: 0 always takes the likeliest character, 1 samples the model's own
+distribution, higher gets wilder. When training is done, twenty names appear on their own.
+
+## Keys
+
+| key | what it does |
+| --- | --- |
+| `space` | pause or resume training |
+| `n` | take exactly one step (pauses first if running) |
+| `tab` / `shift+tab` | move to the next / previous control, pane by pane |
+| `[` / `]` | lower / raise the sampling temperature by 0.05 |
+| `escape` | leave a text box, so the keys above work again |
+| `?` | this help |
+| `q` | quit |
+| `ctrl+p` | the command palette: every action by name |
+
+While you are typing in a box, letters go into the box: press `escape` first.
+"""
+
+
+class HelpScreen(ModalScreen[None]):
+    """A scrollable page over the app; any of escape, q or ? closes it."""
+
+    BINDINGS = [
+        Binding("escape,q,question_mark", "close", "Close help"),
+    ]
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(id="help-body"):
+            yield Markdown(HELP)
+
+    def on_mount(self) -> None:
+        self.query_one("#help-body").focus()
+
+    def action_close(self) -> None:
+        self.dismiss()

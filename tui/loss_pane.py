@@ -1,0 +1,227 @@
+"""The loss pane: how wrong the model's next-character guesses are, step by step.
+
+Each step trains on one name, so the per-step loss jumps around with how easy that name
+happens to be. The smoothed curve (a moving average) shows the trend; the validation
+points score names the run never trains on; the dashed line is the loss of a model that
+knows nothing and gives every token the same chance: ln(vocab size).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.widget import Widget
+from textual.widgets import Label, Sparkline, Static
+
+from microgpt_tui.engine.trainer import StepRecord
+from microgpt_tui.tui.training import VALIDATION_EVERY
+
+SMOOTHING = 50  # steps in the moving average
+REDRAW_EVERY = 0.1  # seconds: steps can arrive hundreds a second, the eye needs ten frames
+FILL = " ▁▂▃▄▅▆▇█"  # eighths of a cell, for a curve finer than one row
+
+
+@dataclass(frozen=True)
+class ValidationPoint:
+    step: int
+    loss: float
+    names: int
+
+
+class LossHistory:
+    """Every step's loss and the running moving average, kept as they arrive."""
+
+    def __init__(self, window: int = SMOOTHING):
+        self.window = window
+        self.losses: list[float] = []
+        self.smoothed: list[float] = []  # smoothed[i]: mean of the last `window` losses up to step i+1
+        self.validation: list[ValidationPoint] = []
+        self._window_sum = 0.0
+
+    def add(self, loss: float) -> None:
+        self.losses.append(loss)
+        self._window_sum += loss
+        if len(self.losses) > self.window:
+            self._window_sum -= self.losses[-self.window - 1]
+        self.smoothed.append(self._window_sum / min(len(self.losses), self.window))
+
+    @property
+    def best_smoothed(self) -> tuple[int, float] | None:
+        """(step, value) of the lowest smoothed loss so far."""
+        if not self.smoothed:
+            return None
+        index = min(range(len(self.smoothed)), key=self.smoothed.__getitem__)
+        return index + 1, self.smoothed[index]
+
+
+class LossCurve(Widget):
+    """The smoothed loss over the whole run, on fixed axes, drawn with block characters.
+
+    The x axis spans every step of the run, so the curve grows left to right as training
+    goes. The y axis is labelled in loss units (nats per character).
+    """
+
+    COMPONENT_CLASSES = {"loss-curve--fill", "loss-curve--uniform", "loss-curve--validation", "loss-curve--axis"}
+
+    AXIS_WIDTH = 6  # "3.30 ┤"
+
+    def __init__(self, history: LossHistory, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.history = history
+        self.total_steps = 1
+        self.uniform_loss: float | None = None
+
+    def value_range(self) -> tuple[float, float]:
+        h = self.history
+        values = [*h.smoothed, *(p.loss for p in h.validation)]
+        if self.uniform_loss is not None:
+            values.append(self.uniform_loss)
+        if not values:
+            return 0.0, 1.0
+        lo = math.floor(min(values) * 10 - 1) / 10  # a little room under the lowest point
+        hi = math.ceil(max(values) * 10) / 10
+        return lo, max(hi, lo + 0.1)
+
+    def column_values(self, columns: int) -> list[float | None]:
+        """The smoothed loss at the end of each column's share of the run; None if not reached."""
+        smoothed = self.history.smoothed
+        values: list[float | None] = []
+        for column in range(columns):
+            last_step = math.ceil((column + 1) * self.total_steps / columns)
+            values.append(smoothed[last_step - 1] if last_step <= len(smoothed) else None)
+        return values
+
+    def render(self) -> Text:
+        width, height = self.size
+        rows = height - 1  # the last line labels the x axis
+        columns = width - self.AXIS_WIDTH
+        if rows < 2 or columns < 4:
+            return Text("")
+        fill = self.get_component_rich_style("loss-curve--fill")
+        uniform = self.get_component_rich_style("loss-curve--uniform")
+        marker = self.get_component_rich_style("loss-curve--validation")
+        axis = self.get_component_rich_style("loss-curve--axis")
+        lo, hi = self.value_range()
+
+        def eighths(value: float) -> int:  # height above the bottom, in eighths of a row
+            return round((value - lo) / (hi - lo) * rows * 8)
+
+        def row_of(value: float) -> int:  # counted from the top
+            return min(rows - 1, max(0, rows - 1 - int((value - lo) / (hi - lo) * rows)))
+
+        levels = [None if v is None else eighths(v) for v in self.column_values(columns)]
+        uniform_row = row_of(self.uniform_loss) if self.uniform_loss is not None else None
+        markers = set()
+        for point in self.history.validation:
+            column = min(columns - 1, max(0, math.ceil(point.step * columns / self.total_steps) - 1))
+            markers.add((row_of(point.loss), column))
+
+        text = Text(no_wrap=True, overflow="crop")
+        for r in range(rows):
+            label = f"{hi:4.2f}" if r == 0 else f"{self.uniform_loss:4.2f}" if r == uniform_row else f"{lo:4.2f}" if r == rows - 1 else ""
+            text.append(f"{label:>4} {'┤' if label else '│'}", axis)
+            base = (rows - 1 - r) * 8  # eighths below this row
+            for c, level in enumerate(levels):
+                if (r, c) in markers:
+                    text.append("◆", marker)
+                elif level is not None and level > base:
+                    text.append(FILL[min(8, level - base)], fill)
+                elif r == uniform_row:
+                    text.append("╌", uniform)
+                else:
+                    text.append(" ")
+            text.append("\n")
+        end = f"{self.total_steps} steps"
+        text.append(" " * (self.AXIS_WIDTH - 1) + "0" + end.rjust(columns), axis)
+        return text
+
+
+class LossPane(Vertical):
+    """Loss per step (sparkline), smoothed over the run (curve), and the numbers."""
+
+    BORDER_TITLE = "Loss"
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.history = LossHistory()
+        self.vocab_size: int | None = None
+        self._dirty = False
+
+    def compose(self) -> ComposeResult:
+        yield Label("loss per step, one name each, newest on the right", classes="caption")
+        yield Sparkline([], id="per-step")
+        yield Label("smoothed loss over the whole run", classes="caption")
+        yield LossCurve(self.history, id="curve")
+        yield Static(id="loss-numbers")
+
+    def on_mount(self) -> None:
+        self.set_interval(REDRAW_EVERY, self._redraw_if_changed)
+        self._redraw()
+
+    def set_run(self, total_steps: int, vocab_size: int) -> None:
+        curve = self.query_one(LossCurve)
+        curve.total_steps = total_steps
+        self.vocab_size = vocab_size
+        curve.uniform_loss = math.log(vocab_size)
+        self._dirty = True
+
+    def add_steps(self, records: Iterable[StepRecord]) -> None:
+        for record in records:
+            self.history.add(record.loss)
+        self._dirty = True
+
+    def add_validation(self, step: int, loss: float, names: int) -> None:
+        self.history.validation.append(ValidationPoint(step, loss, names))
+        self._dirty = True
+
+    def on_resize(self) -> None:
+        self._dirty = True  # the strip shows as many steps as there are columns
+
+    def _redraw_if_changed(self) -> None:
+        if self._dirty:
+            self._redraw()
+
+    def _redraw(self) -> None:
+        self._dirty = False
+        sparkline = self.query_one("#per-step", Sparkline)
+        room = self.content_size.width
+        recent = self.history.losses[-room:] if room else []
+        # One column per step: until the strip is full, it grows from the left instead
+        # of stretching a few steps into wide blocks.
+        sparkline.styles.width = len(recent) if 0 < len(recent) < room else "1fr"
+        sparkline.data = recent
+        self.query_one(LossCurve).refresh()
+        self.query_one("#loss-numbers", Static).update(self.numbers())
+
+    def numbers(self) -> Text:
+        """Three lines: this step and the trend; the latest validation; the uniform guess."""
+        h = self.history
+        marker = self.query_one(LossCurve).get_component_rich_style("loss-curve--validation")
+        if h.losses:
+            best_step, best = h.best_smoothed
+            trend = Text.assemble(
+                "now ", (f"{h.losses[-1]:.3f}", "bold"),
+                "   smoothed ", (f"{h.smoothed[-1]:.3f}", "bold"), (f" (last {min(len(h.losses), h.window)})", "dim"),
+                "   best ", (f"{best:.3f}", "bold"), (f" @ {best_step}", "dim"),
+            )
+        else:
+            trend = Text("no steps yet", "dim")
+        if h.validation:
+            point = h.validation[-1]
+            validation = Text.assemble(
+                ("◆ ", marker), "validation ", (f"{point.loss:.3f}", "bold"),
+                (f" @ {point.step} ({point.names:,} held-out names)", "dim"),
+            )
+        else:
+            validation = Text.assemble(("◆ ", marker), (f"validation: every {VALIDATION_EVERY} steps", "dim"))
+        uniform = Text("")
+        if self.vocab_size:
+            uniform = Text.assemble(
+                ("╌ ", "dim"), "uniform guess ", (f"{math.log(self.vocab_size):.3f}", "bold"), (f" = ln {self.vocab_size}", "dim"),
+            )
+        return Text("\n").join([trend, validation, uniform])

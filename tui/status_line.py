@@ -1,0 +1,107 @@
+"""The line across the top: what is training, on what, how far along and how fast."""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass
+
+from rich.text import Text
+from textual.widgets import Static
+
+from microgpt_tui.tui.training import State
+
+STATE_STYLES = {
+    State.RUNNING: "bold green",
+    State.PAUSED: "bold yellow",
+    State.DONE: "bold cyan",
+}
+
+
+class StepRate:
+    """Steps per second over the last few seconds of running.
+
+    The training process stamps each batch of steps with its clock, so the rate is the
+    trainer's own pace, not the rate at which batches happen to reach the app.
+    """
+
+    WINDOW = 3.0  # seconds
+
+    def __init__(self) -> None:
+        self._marks: deque[tuple[float, int]] = deque()
+
+    def add(self, clock: float, step: int) -> None:
+        self._marks.append((clock, step))
+        while len(self._marks) > 2 and clock - self._marks[0][0] > self.WINDOW:
+            self._marks.popleft()
+
+    def reset(self) -> None:
+        """Forget the window, so time spent paused never counts."""
+        self._marks.clear()
+
+    @property
+    def per_second(self) -> float | None:
+        if len(self._marks) < 2:
+            return None
+        (t0, s0), (t1, s1) = self._marks[0], self._marks[-1]
+        return (s1 - s0) / (t1 - t0) if t1 > t0 else None
+
+
+@dataclass
+class Progress:
+    """Everything the status line shows; the app keeps it up to date."""
+
+    dataset: str
+    num_params: int
+    engine: str
+    total_steps: int
+    step: int = 0
+    state: State | None = None  # None until the training process has started
+    lr: float | None = None
+    steps_per_second: float | None = None
+
+    @property
+    def eta_seconds(self) -> float | None:
+        if self.state is not State.RUNNING or not self.steps_per_second:
+            return None
+        return (self.total_steps - self.step) / self.steps_per_second
+
+
+def format_duration(seconds: float) -> str:
+    seconds = round(seconds)
+    if seconds < 60:
+        return f"{seconds}s"
+    minutes, seconds = divmod(seconds, 60)
+    if minutes < 60:
+        return f"{minutes}m {seconds:02d}s"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}h {minutes:02d}m"
+
+
+def status_text(p: Progress) -> Text:
+    bar = ("  │  ", "dim")
+    state = p.state.value if p.state else "STARTING"
+    # Rate and ETA mean something only while running; paused or done they would be stale.
+    running = p.state is State.RUNNING
+    rate = f"{p.steps_per_second:,.1f} steps/s" if running and p.steps_per_second else "– steps/s"
+    eta = f"ETA {format_duration(p.eta_seconds)}" if p.eta_seconds is not None else "ETA –"
+    lr = f"lr {p.lr:.5f}" if p.lr is not None else "lr –"
+    width = len(str(p.total_steps))
+    return Text.assemble(
+        (p.dataset, "bold"),
+        bar,
+        f"{p.num_params:,} params · {p.engine} engine",
+        bar,
+        ("step ", "dim"),
+        (f"{p.step:>{width}}/{p.total_steps}", "bold"),
+        bar,
+        (state, STATE_STYLES.get(p.state, "bold")),
+        bar,
+        f"{rate} · {eta} · {lr}",
+    )
+
+
+class StatusLine(Static):
+    """One line (two on a narrow terminal), always at the top."""
+
+    def show(self, progress: Progress) -> None:
+        self.update(status_text(progress))
