@@ -3,26 +3,26 @@
 scalar.py makes every number a Value, builds a graph of ~58,000 of them, and lets
 Value.backward() find each gradient. This engine runs the same forward pass on plain lists
 of floats, records what the backward pass will need (the Tape), then applies the chain rule
-by hand, one whole operation at a time, in reverse order. Read it beside scalar.py: every
-forward operation has its backward here.
+by hand, one whole operation at a time, in reverse order. Read it beside scalar.py: each
+forward operation has its backward below.
 
 Notation: for any quantity y, dy is the gradient of the loss with respect to y, dL/dy, and
 has y's shape. A matrix W is a list of rows, W[out][in], as everywhere in the engine, and a
-linear layer computes y[o] = sum_i W[o][i] * x[i], one dot product per row. Attention's
-per-position values are kept as rows [t][head], one entry per head.
+linear layer computes y[o] = sum_i W[o][i] * x[i], one dot product per row: ops.linear(W, x).
 
 The forward pass does every float operation in the scalar engine's order, so the losses are
-the same to the last bit. The backward pass adds the same terms in another order, so the
-gradients agree to about 1e-16. The dot products run through fast_kernels, which writes
-their loops out (see there).
+the same to the last bit. The backward pass adds the same terms in other orders, so the
+gradients agree to about 1e-16. The loops over vector elements run in fast_kernels, which
+writes them out in full (see there); their docstrings give the plain Python they equal.
 """
 
 import math
+from functools import lru_cache
 from itertools import chain
 from operator import mul, sub
 
+from microgpt_tui.engine import fast_kernels as kernels
 from microgpt_tui.engine.config import ModelConfig
-from microgpt_tui.engine.fast_kernels import axpy, dot, dots, head_dots, head_mix
 from microgpt_tui.engine.inference import softmax
 from microgpt_tui.engine.params import Matrix
 
@@ -37,59 +37,65 @@ def rows_of(flat, width: int) -> list[tuple[float, ...]]:
     return list(zip(*[iter(flat)] * width))
 
 
-def add(a: list[float], b: list[float]) -> list[float]:
-    return [x + y for x, y in zip(a, b)]
+class Ops:
+    """The kernels for one model's sizes, looked up once."""
+
+    def __init__(self, config: ModelConfig):
+        d, n_head, head_dim = config.n_embd, config.n_head, config.head_dim
+        self.linear = kernels.dots(d)  # y = W x for inputs of width d
+        self.add = kernels.add(d)  # a + b
+        # h, scale = rmsnorm(x): x * (mean(x²) + 1e-5)^(-1/2), as inference.rmsnorm computes it
+        self.rmsnorm = kernels.rmsnorm(d)
+        # dx = rmsnorm_backward(dh, h, scale):
+        #   h = x * s with s = (mean(x²) + eps)^(-1/2). Nudging x_i moves h_i directly, by s,
+        #   and also moves s, which rescales every h_j: ds/dx_i = -s³ x_i / d. Adding both
+        #   paths and writing x = h / s gives  dx_i = s * (dh_i - h_i * (dh · h) / d).
+        self.rmsnorm_backward = kernels.rmsnorm_backward(d)
+        self.scatter_axpy = kernels.scatter_axpy(d)  # rows[j] += c_j * x for several j
+        self.head_dots = kernels.head_dots(n_head, head_dim)  # one dot product per head
+        self.head_mix = kernels.head_mix(n_head, head_dim)  # sum_t w_t[head] * row_t, per head
+        self.n_head = n_head
+        self.head_dim = head_dim
+        self.attn_scale = (head_dim**0.5) ** -1
 
 
-# --- the operations with a backward of their own -----------------------------------------
+ops_for = lru_cache(maxsize=16)(Ops)
 
 
-def rmsnorm(x: list[float]) -> tuple[list[float], float]:
-    """inference.rmsnorm, with the same float operations, also returning the scale."""
-    mean_square = dot(len(x))(x, x) * len(x) ** -1
-    scale = (mean_square + 1e-5) ** -0.5
-    return [xi * scale for xi in x], scale
-
-
-def rmsnorm_backward(dy: list[float], y: list[float], scale: float) -> list[float]:
-    # y = x * s with s = (mean(x²) + eps)^(-1/2). Nudging x_i moves y_i directly, by s, and
-    # also moves s, which rescales every y_j: ds/dx_i = -s³ x_i / n. Adding both paths and
-    # writing x = y / s gives  dx_i = s * (dy_i - y_i * (dy · y) / n).
-    c = dot(len(y))(dy, y) / len(y)
-    return [scale * (g - yi * c) for g, yi in zip(dy, y)]
+# --- the operations -----------------------------------------------------------------------
 
 
 def softmax_by_head(scores: list[tuple[float, ...]]) -> list[tuple[float, ...]]:
     """inference.softmax over the positions t, for each head: scores[t][head] -> weights[t][head].
 
-    The same float operations as softmax(), in the same order; laid out flat, t by t, a
+    The same float operations as softmax(), in the same order. Laid out flat, t by t, a
     head's entries are every n_head-th one, starting at its number.
     """
     n_head, seen = len(scores[0]), len(scores)
     flat = list(chain.from_iterable(scores))
-    tops = [max(flat[head::n_head]) for head in range(n_head)]
+    tops = list(map(max, zip(*scores)))
     exps = list(map(math.exp, map(sub, flat, tops * seen)))
     inverse_totals = [sum(exps[head::n_head]) ** -1 for head in range(n_head)]
     return rows_of(map(mul, exps, inverse_totals * seen), n_head)
 
 
-# The softmax's own backward, which attention_backward uses in a form that needs no loop:
+# The softmax's backward, which attention_backward uses in a form with no loop over t:
 #   p_t = e^z_t / sum_u e^z_u. Raising z_t raises p_t and takes from every p_u in
 #   proportion: dp_u/dz_t = p_u ([u = t] - p_t). So dz_t = p_t * (dp_t - sum_u p_u dp_u).
 
 
 # A linear layer y = W x, applied at positions p = 0..n-1, has two gradients:
 #   dx_p = W^T dy_p: x_p[i] reaches every y_p[o] through W[o][i], so dx_p[i] is the dot
-#       product of column i of W with dy_p:             dots(columns(W), dy_p).
+#       product of column i of W with dy_p:              linear(columns(W), dy_p).
 #   dW[o][i] = sum_p dy_p[o] * x_p[i]: W[o][i] carries x_p[i] into y_p[o] at every
 #       position. Row o of dW is a dot product over positions with each column of X:
-#       dots(columns(xs), (dy_0[o], ..., dy_n-1[o])).
+#       dots over positions (columns(xs), (dy_0[o], ..., dy_n-1[o])).
 
 
 def weight_grad(dys: list[list[float]], xs: list[list[float]]) -> Matrix:
     """dW for y_p = W x_p at every position p, given each dy_p and x_p."""
     x_columns = columns(xs)
-    over_positions = dots(len(xs))
+    over_positions = kernels.dots(len(xs))
     return [over_positions(x_columns, dy_column) for dy_column in zip(*dys)]
 
 
@@ -109,7 +115,8 @@ class LayerWeights:
 class LayerTape:
     """One layer's intermediate values at every position, for the backward pass."""
 
-    def __init__(self):
+    def __init__(self, weights: LayerWeights):
+        self.weights = weights
         self.attn_in: list[list[float]] = []  # h = rmsnorm(x), fed to q, k and v
         self.attn_scale: list[float] = []  # that rmsnorm's scale
         self.queries: list[list[float]] = []
@@ -125,8 +132,8 @@ class LayerTape:
 
 
 class Tape:
-    def __init__(self, config: ModelConfig):
-        self.layers = [LayerTape() for _ in range(config.n_layer)]
+    def __init__(self, config: ModelConfig, weights: dict[str, Matrix]):
+        self.layers = [LayerTape(LayerWeights(weights, layer)) for layer in range(config.n_layer)]
         self.embedded: list[list[float]] = []  # rmsnorm(wte[token] + wpe[pos])
         self.embed_scale: list[float] = []
         self.final: list[list[float]] = []  # the last layer's output, fed to lm_head
@@ -135,43 +142,40 @@ class Tape:
 
 def forward(config: ModelConfig, weights: dict[str, Matrix], tokens: list[int], n: int) -> tuple[float, Tape]:
     """scalar.gpt at positions 0..n-1 and the mean loss, with the same floats."""
-    d, head_dim = config.n_embd, config.head_dim
-    attn_scale = (head_dim**0.5) ** -1
-    layers = [LayerWeights(weights, layer) for layer in range(config.n_layer)]
+    ops = ops_for(config)
+    d = config.n_embd
     wte, wpe, lm_head = weights["wte"], weights["wpe"], weights["lm_head"]
-    dots_d = dots(d)
-    scores_of, mix = head_dots(config.n_head, head_dim), head_mix(config.n_head, head_dim)
-    tape = Tape(config)
+    tape = Tape(config, weights)
     losses = []
     for pos in range(n):
-        x = [t + p for t, p in zip(wte[tokens[pos]], wpe[pos])]
-        x, scale = rmsnorm(x)
+        x, scale = ops.rmsnorm(ops.add(wte[tokens[pos]], wpe[pos]))
         tape.embedded.append(x)
         tape.embed_scale.append(scale)
-        for w, lt in zip(layers, tape.layers):
+        for lt in tape.layers:
+            w = lt.weights
             # attention: each head looks back over all positions so far
             residual = x
-            h, scale = rmsnorm(x)
+            h, scale = ops.rmsnorm(x)
             lt.attn_in.append(h)
             lt.attn_scale.append(scale)
-            qkv = dots_d(w.qkv, h)
+            qkv = ops.linear(w.qkv, h)
             q = qkv[:d]
             lt.queries.append(q)
             lt.keys.append(qkv[d : 2 * d])
             lt.values.append(qkv[2 * d :])
             # score[t][head] = (q · k_t over the head's slice) * attn_scale, for every t <= pos
-            attn_weights = softmax_by_head(scores_of(lt.keys, q, attn_scale))
+            attn_weights = softmax_by_head(ops.head_dots(lt.keys, q, ops.attn_scale))
             lt.attn_weights.append(attn_weights)
             # each head's output = sum_t weight_t * v_t over the head's slice
-            heads_out = mix(lt.values, attn_weights)
+            heads_out = ops.head_mix(lt.values, attn_weights)
             lt.heads_out.append(heads_out)
-            x = add(dots_d(w.wo, heads_out), residual)
+            x = ops.add(ops.linear(w.wo, heads_out), residual)
             # MLP: widen, keep the positive part, narrow again
             residual = x
-            h, scale = rmsnorm(x)
+            h, scale = ops.rmsnorm(x)
             lt.mlp_in.append(h)
             lt.mlp_scale.append(scale)
-            pre = dots_d(w.fc1, h)
+            pre = ops.linear(w.fc1, h)
             active = [j for j, u in enumerate(pre) if u > 0.0]  # relu(u) = u where u > 0, else 0
             hidden = [pre[j] for j in active]
             fc2_active = [w.fc2_columns[j] for j in active]
@@ -180,10 +184,10 @@ def forward(config: ModelConfig, weights: dict[str, Matrix], tokens: list[int], 
             lt.fc2_active.append(fc2_active)
             # fc2 · relu(pre) without the zero units: their terms, W[o][j] * 0.0, change no sum,
             # so the rows of fc2 cut down to the active columns give the same floats.
-            out = dots(len(active))(zip(*fc2_active), hidden) if active else [0.0] * d
-            x = add(out, residual)
+            out = kernels.dots(len(active))(zip(*fc2_active), hidden) if active else [0.0] * d
+            x = ops.add(out, residual)
         tape.final.append(x)
-        probs = softmax(dots_d(lm_head, x))
+        probs = softmax(ops.linear(lm_head, x))
         tape.probs.append(probs)
         losses.append(-math.log(probs[tokens[pos + 1]]))
     return (1 / n) * sum(losses), tape
@@ -192,26 +196,23 @@ def forward(config: ModelConfig, weights: dict[str, Matrix], tokens: list[int], 
 # --- the backward pass --------------------------------------------------------------------
 
 
-def mlp_backward(config: ModelConfig, w: LayerWeights, lt: LayerTape, dx: list[list[float]], grads: dict, prefix: str):
-    """x_out = fc2 · relu(fc1 · h) + x_mid, h = rmsnorm(x_mid): returns dx_mid."""
-    d, n_units = config.n_embd, config.mlp_width
-    dots_d, axpy_d = dots(d), axpy(d)
-    fc1 = w.fc1
-    zeros = [0.0] * d
+def mlp_backward(ops: Ops, lt: LayerTape, dx: list[list[float]], grads: dict, prefix: str) -> list[list[float]]:
+    """x_out = fc2 · relu(fc1 · h) + x_mid with h = rmsnorm(x_mid): returns dx_mid."""
+    fc1 = lt.weights.fc1
+    zeros = [0.0] * len(fc1[0])
     # relu'(u) is 1 where u > 0 and 0 elsewhere, so only active units pass gradient back, and
     # only their rows of fc1 and columns of fc2 get any. Collect those one unit at a time.
-    dfc1_rows = [zeros] * n_units
-    dfc2_columns = [zeros] * n_units
+    dfc1_rows = [zeros] * len(fc1)
+    dfc2_columns = [zeros] * len(fc1)
     dx_mid = []
     for g, h, scale, active, hidden, fc2_active in zip(dx, lt.mlp_in, lt.mlp_scale, lt.active, lt.hidden, lt.fc2_active):
         if active:
-            dhidden = dots_d(fc2_active, g)  # unit j feeds every output through column j of fc2
+            dhidden = ops.linear(fc2_active, g)  # unit j feeds every output through column j of fc2
             # and is fed by h through row j of fc1: dh = sum_j dhidden_j * fc1[j]
-            dh = dots(len(active))(zip(*[fc1[j] for j in active]), dhidden)
-            for j, du, u in zip(active, dhidden, hidden):
-                dfc1_rows[j] = axpy_d(dfc1_rows[j], du, h)  # dfc1[j] = sum over positions of du * h
-                dfc2_columns[j] = axpy_d(dfc2_columns[j], u, g)  # dfc2[:, j] = sum of u * dx
-            g = add(g, rmsnorm_backward(dh, h, scale))
+            dh = kernels.dots(len(active))(zip(*[fc1[j] for j in active]), dhidden)
+            ops.scatter_axpy(dfc1_rows, active, dhidden, h)  # dfc1[j] += dhidden_j * h
+            ops.scatter_axpy(dfc2_columns, active, hidden, g)  # dfc2[:, j] += hidden_j * dx
+            g = ops.add(g, ops.rmsnorm_backward(dh, h, scale))
         # (the residual path carries dx straight past the block)
         dx_mid.append(g)
     grads[prefix + "mlp_fc1"] = [list(row) for row in dfc1_rows]
@@ -219,23 +220,21 @@ def mlp_backward(config: ModelConfig, w: LayerWeights, lt: LayerTape, dx: list[l
     return dx_mid
 
 
-def attention_backward(config: ModelConfig, lt: LayerTape, dheads: list[list[float]]) -> list[list[float]]:
+def attention_backward(ops: Ops, lt: LayerTape, dheads: list[list[float]]) -> list[list[float]]:
     """Each position's gradient for its q, k and v (concatenated), given d(heads' outputs).
 
     For each head and query position p, over the positions t <= p:
     score_t = (q_p · k_t) * attn_scale, a = softmax(scores), out_p = sum_t a_t v_t.
     The heads use separate slices of q, k and v, so all of them are done side by side.
     """
-    n, n_head = len(dheads), config.n_head
-    attn_scale = (config.head_dim**0.5) ** -1
-    per_head_dots, mix = head_dots(n_head, config.head_dim), head_mix(n_head, config.head_dim)
+    n, n_head, attn_scale = len(dheads), ops.n_head, ops.attn_scale
     dq, dscores_all = [], []
     for pos, (dout, out, attn_weights) in enumerate(zip(dheads, lt.heads_out, lt.attn_weights)):
         # out = sum_t a_t v_t: the gradient of weight a_t is dout · v_t (over the head's slice)
-        da = per_head_dots(lt.values[: pos + 1], dout, 1.0)
+        da = ops.head_dots(lt.values[: pos + 1], dout, 1.0)
         # back through the softmax: dscore_t = a_t (da_t - sum_u a_u da_u), where
         # sum_u a_u da_u = dout · sum_u a_u v_u = dout · out; then through the scale
-        means = per_head_dots([out], dout, 1.0)[0] * (pos + 1)
+        means = ops.head_dots([out], dout, 1.0)[0] * (pos + 1)
         dscores = [
             a * (g - mean) * attn_scale
             for a, g, mean in zip(chain.from_iterable(attn_weights), chain.from_iterable(da), means)
@@ -243,15 +242,16 @@ def attention_backward(config: ModelConfig, lt: LayerTape, dheads: list[list[flo
         dscores = rows_of(dscores, n_head)
         dscores_all.append(dscores)
         # dscore_t reaches q through k_t: dq = sum_t dscore_t k_t
-        dq.append(mix(lt.keys, dscores))
+        dq.append(ops.head_mix(lt.keys, dscores))
     # key t and value t are read by query t and every later one:
     # dk_t = sum_p dscore_pt q_p and dv_t = sum_p a_pt dout_p
-    dk = [mix(lt.queries[t:], [dscores[t] for dscores in dscores_all[t:]]) for t in range(n)]
-    dv = [mix(dheads[t:], [a[t] for a in lt.attn_weights[t:]]) for t in range(n)]
+    dk = [ops.head_mix(lt.queries[t:], [dscores[t] for dscores in dscores_all[t:]]) for t in range(n)]
+    dv = [ops.head_mix(dheads[t:], [a[t] for a in lt.attn_weights[t:]]) for t in range(n)]
     return [q + k + v for q, k, v in zip(dq, dk, dv)]
 
 
 def backward(config: ModelConfig, weights: dict[str, Matrix], tokens: list[int], tape: Tape) -> dict[str, Matrix]:
+    ops = ops_for(config)
     n = len(tape.probs)
     d = config.n_embd
     grads: dict[str, Matrix] = {}
@@ -264,25 +264,25 @@ def backward(config: ModelConfig, weights: dict[str, Matrix], tokens: list[int],
         g[tokens[pos + 1]] -= inv_n
         dlogits.append(g)
     grads["lm_head"] = weight_grad(dlogits, tape.final)
-    lm_columns, dots_vocab = columns(weights["lm_head"]), dots(config.vocab_size)
-    dx = [dots_vocab(lm_columns, g) for g in dlogits]
+    lm_columns, over_vocab = columns(weights["lm_head"]), kernels.dots(config.vocab_size)
+    dx = [over_vocab(lm_columns, g) for g in dlogits]
 
     for layer in reversed(range(config.n_layer)):
         prefix = f"layer{layer}."
-        w, lt = LayerWeights(weights, layer), tape.layers[layer]
-        dx_mid = mlp_backward(config, w, lt, dx, grads, prefix)
+        lt = tape.layers[layer]
+        dx_mid = mlp_backward(ops, lt, dx, grads, prefix)
         # attention: x_mid = wo · heads + x_in
         grads[prefix + "attn_wo"] = weight_grad(dx_mid, lt.heads_out)
-        wo_columns, dots_d = columns(w.wo), dots(d)
-        dheads = [dots_d(wo_columns, g) for g in dx_mid]
-        dqkv = attention_backward(config, lt, dheads)
+        wo_columns = columns(lt.weights.wo)
+        dheads = [ops.linear(wo_columns, g) for g in dx_mid]
+        dqkv = attention_backward(ops, lt, dheads)
         dw_qkv = weight_grad(dqkv, lt.attn_in)
         grads[prefix + "attn_wq"] = dw_qkv[:d]
         grads[prefix + "attn_wk"] = dw_qkv[d : 2 * d]
         grads[prefix + "attn_wv"] = dw_qkv[2 * d :]
-        qkv_columns, dots_qkv = columns(w.qkv), dots(3 * d)
+        qkv_columns, over_qkv = columns(lt.weights.qkv), kernels.dots(3 * d)
         dx = [
-            add(g, rmsnorm_backward(dots_qkv(qkv_columns, dq), h, scale))
+            ops.add(g, ops.rmsnorm_backward(over_qkv(qkv_columns, dq), h, scale))
             for g, dq, h, scale in zip(dx_mid, dqkv, lt.attn_in, lt.attn_scale)
         ]
 
@@ -290,8 +290,8 @@ def backward(config: ModelConfig, weights: dict[str, Matrix], tokens: list[int],
     dwte = [[0.0] * d for _ in range(config.vocab_size)]
     dwpe = [[0.0] * d for _ in range(config.block_size)]
     for pos, (g, y, scale) in enumerate(zip(dx, tape.embedded, tape.embed_scale)):
-        de = rmsnorm_backward(g, y, scale)
-        dwte[tokens[pos]] = add(dwte[tokens[pos]], de)
+        de = ops.rmsnorm_backward(g, y, scale)
+        dwte[tokens[pos]] = ops.add(dwte[tokens[pos]], de)
         dwpe[pos] = de
     grads["wte"] = dwte
     grads["wpe"] = dwpe

@@ -1,84 +1,95 @@
-"""Dot products with their loop written out, which CPython runs about twice as fast.
+"""The fast engine's inner loops, written out in full for each vector length.
 
-The fast engine spends most of its time in dot products of short vectors (16 numbers, or
-as many as there are positions in a name). Written the obvious way,
+The fast engine spends most of its time in dot products of short vectors: 16 numbers, or
+as many as there are positions in a name. Written the obvious way,
 
     [sum(map(mul, row, x)) for row in rows]
 
-every product is a function call, about 27 ns a number on CPython 3.11. Written out in
-full, for a fixed length,
+every product is a function call, about 27 ns a number on CPython 3.11. Written out for a
+fixed length,
 
-    x0, x1, x2 = x
-    [0.0 + w0 * x0 + w1 * x1 + w2 * x2 for w0, w1, w2 in rows]
+    x0, x1, x2, = x
+    [0.0 + w0 * x0 + w1 * x1 + w2 * x2 for w0, w1, w2, in rows]
 
-each product and sum is a single bytecode the interpreter runs on floats directly, about
-half the cost. So this module writes such source text once for each length it is asked
-for, compiles it with exec, and keeps the function. `kernel_source` shows the text.
+each product and sum is one bytecode that the interpreter runs on floats directly, about
+half the cost. So this module writes such source text once for each kind and size it is
+asked for, compiles it with exec, and keeps the function. Each kernel's docstring gives
+the plain Python it equals, and kernel_source() shows the text it runs. Nothing else
+happens here: no other tricks, no caching of results.
 
-The floats are the same as sum()'s on Python 3.11: sum() starts from 0 and adds the
-products left to right, which is exactly what `0.0 + w0 * x0 + w1 * x1 + ...` does.
-(Python 3.12's sum() compensates rounding errors; the written-out sums still add left to
-right, like the scalar engine's Values do.)
+The floats are those of the plain Python on 3.11: sum() starts from 0 and adds the
+products left to right, and `0.0 + w0 * x0 + w1 * x1 + ...` does exactly that. (From
+Python 3.12 sum() compensates rounding errors; the written-out sums still add left to
+right, as the scalar engine's Values do.)
 """
 
 from collections.abc import Callable, Sequence
 
 Vector = Sequence[float]
 
-_cache: dict[str, Callable] = {}  # by function name, e.g. "dots_16"
-
 
 def _names(prefix: str, length: int) -> str:
-    # a trailing comma keeps a single name a tuple target: "x0," unpacks a 1-element list
+    # the trailing comma keeps a single name a tuple target: "x0, = x" unpacks [x0]
     return ", ".join(f"{prefix}{i}" for i in range(length)) + ","
 
 
-def kernel_source(kind: str, length: int) -> str:
-    """The Python source of one kernel: "dots", "dot" or "axpy" for vectors of `length`."""
-    if length < 1:
-        raise ValueError(f"vectors must have at least one element, got length {length}")
-    if kind == "dots":
-        # [sum(map(mul, row, x)) for row in rows]: one dot product per row
-        products = " + ".join(f"w{i} * x{i}" for i in range(length))
-        return (
-            f"def dots_{length}(rows, x):\n"
-            f"    {_names('x', length)} = x\n"
-            f"    return [0.0 + {products} for {_names('w', length)} in rows]\n"
-        )
-    if kind == "dot":
-        # sum(map(mul, a, b)): a single dot product
-        products = " + ".join(f"a{i} * b{i}" for i in range(length))
-        return (
-            f"def dot_{length}(a, b):\n"
-            f"    {_names('a', length)} = a\n"
-            f"    {_names('b', length)} = b\n"
-            f"    return 0.0 + {products}\n"
-        )
-    if kind == "pairwise":
-        # [sum(map(mul, row, x)) for row, x in zip(rows, xs)]: each row with its own vector
-        products = " + ".join(f"w{i} * x{i}" for i in range(length))
-        return (
-            f"def pairwise_{length}(rows, xs):\n"
-            f"    return [0.0 + {products} for ({_names('w', length)}), ({_names('x', length)}) in zip(rows, xs)]\n"
-        )
-    if kind == "axpy":
-        # [a_i + s * x_i for each i]: add s times x to a
-        terms = ", ".join(f"a{i} + s * x{i}" for i in range(length))
-        return (
-            f"def axpy_{length}(a, s, x):\n"
-            f"    {_names('a', length)} = a\n"
-            f"    {_names('x', length)} = x\n"
-            f"    return [{terms}]\n"
-        )
-    raise ValueError(f"unknown kernel kind {kind!r}")
+def _check(*sizes: int) -> None:
+    if any(size < 1 for size in sizes):
+        raise ValueError(f"kernel sizes must be at least 1, got {sizes}")
 
 
-def head_dots_source(n_head: int, head_dim: int) -> str:
-    """The source of head_dots(n_head, head_dim)."""
+def _dots(length: int) -> str:
+    products = " + ".join(f"w{i} * x{i}" for i in range(length))
+    return (
+        f"def dots_{length}(rows, x):\n"
+        f"    {_names('x', length)} = x\n"
+        f"    return [0.0 + {products} for {_names('w', length)} in rows]\n"
+    )
+
+
+def _add(length: int) -> str:
+    return (
+        f"def add_{length}(a, b):\n"
+        f"    {_names('a', length)} = a\n"
+        f"    {_names('b', length)} = b\n"
+        f"    return [{', '.join(f'a{i} + b{i}' for i in range(length))}]\n"
+    )
+
+
+def _rmsnorm(length: int) -> str:
+    squares = " + ".join(f"x{i} * x{i}" for i in range(length))
+    return (
+        f"def rmsnorm_{length}(x):\n"
+        f"    {_names('x', length)} = x\n"
+        f"    mean_square = (0.0 + {squares}) * {length} ** -1\n"
+        f"    scale = (mean_square + 1e-5) ** -0.5\n"
+        f"    return [{', '.join(f'x{i} * scale' for i in range(length))}], scale\n"
+    )
+
+
+def _rmsnorm_backward(length: int) -> str:
+    products = " + ".join(f"g{i} * y{i}" for i in range(length))
+    return (
+        f"def rmsnorm_backward_{length}(dy, y, scale):\n"
+        f"    {_names('g', length)} = dy\n"
+        f"    {_names('y', length)} = y\n"
+        f"    c = (0.0 + {products}) / {length}\n"
+        f"    return [{', '.join(f'scale * (g{i} - y{i} * c)' for i in range(length))}]\n"
+    )
+
+
+def _scatter_axpy(length: int) -> str:
+    return (
+        f"def scatter_axpy_{length}(rows, indices, coefs, x):\n"
+        f"    {_names('x', length)} = x\n"
+        f"    for j, c in zip(indices, coefs):\n"
+        f"        {_names('a', length)} = rows[j]\n"
+        f"        rows[j] = [{', '.join(f'a{i} + c * x{i}' for i in range(length))}]\n"
+    )
+
+
+def _head_dots(n_head: int, head_dim: int) -> str:
     width = n_head * head_dim
-    if n_head < 1 or head_dim < 1:
-        raise ValueError(f"need at least one head of at least one dimension, got {n_head} × {head_dim}")
-    # one dot product per head, over that head's slice of the row and of x, then scaled
     heads = ", ".join(
         "(0.0 + " + " + ".join(f"w{i} * x{i}" for i in range(h * head_dim, (h + 1) * head_dim)) + ") * scale"
         for h in range(n_head)
@@ -90,71 +101,107 @@ def head_dots_source(n_head: int, head_dim: int) -> str:
     )
 
 
-def _compile(name: str, source: str) -> Callable:
-    if name not in _cache:
-        namespace: dict = {}
-        exec(source, namespace)
-        _cache[name] = namespace[name]
-    return _cache[name]
-
-
-def _kernel(kind: str, length: int) -> Callable:
-    name = f"{kind}_{length}"
-    return _cache.get(name) or _compile(name, kernel_source(kind, length))
-
-
-def dots(length: int) -> Callable[[Sequence[Vector], Vector], list[float]]:
-    """dots(length)(rows, x) == [sum(map(mul, row, x)) for row in rows], every row of `length`."""
-    return _kernel("dots", length)
-
-
-def dot(length: int) -> Callable[[Vector, Vector], float]:
-    """dot(length)(a, b) == sum(map(mul, a, b)) for two vectors of `length`."""
-    return _kernel("dot", length)
-
-
-def pairwise(length: int) -> Callable[[Sequence[Vector], Sequence[Vector]], list[float]]:
-    """pairwise(length)(rows, xs) == [sum(map(mul, row, x)) for row, x in zip(rows, xs)]."""
-    return _kernel("pairwise", length)
-
-
-def axpy(length: int) -> Callable[[Vector, float, Vector], list[float]]:
-    """axpy(length)(a, s, x) == [ai + s * xi for ai, xi in zip(a, x)]."""
-    return _kernel("axpy", length)
-
-
-def head_dots(n_head: int, head_dim: int) -> Callable[[Sequence[Vector], Vector, float], list[tuple[float, ...]]]:
-    """Attention scores of every head at once, for vectors of n_head * head_dim.
-
-    head_dots(n_head, head_dim)(rows, x, scale)[t][h] ==
-        sum(map(mul, rows[t][lo:hi], x[lo:hi])) * scale,  lo, hi = h * head_dim, (h + 1) * head_dim
-    """
-    name = f"head_dots_{n_head}_{head_dim}"
-    return _cache.get(name) or _compile(name, head_dots_source(n_head, head_dim))
-
-
-def head_mix_source(n_head: int, head_dim: int) -> str:
-    """The source of head_mix(n_head, head_dim)."""
+def _head_mix(n_head: int, head_dim: int) -> str:
     width = n_head * head_dim
-    if n_head < 1 or head_dim < 1:
-        raise ValueError(f"need at least one head of at least one dimension, got {n_head} × {head_dim}")
-    sums = "\n".join(f"        y{i} += c{i // head_dim} * r{i}" for i in range(width))
+    sums = "".join(f"        y{i} += c{i // head_dim} * r{i}\n" for i in range(width))
     return (
         f"def head_mix_{n_head}_{head_dim}(rows, weights):\n"
         f"    {' = '.join(f'y{i}' for i in range(width))} = 0.0\n"
         f"    for ({_names('r', width)}), ({_names('c', n_head)}) in zip(rows, weights):\n"
-        f"{sums}\n"
+        f"{sums}"
         f"    return [{', '.join(f'y{i}' for i in range(width))}]\n"
     )
+
+
+_SOURCES = {
+    "dots": _dots,
+    "add": _add,
+    "rmsnorm": _rmsnorm,
+    "rmsnorm_backward": _rmsnorm_backward,
+    "scatter_axpy": _scatter_axpy,
+    "head_dots": _head_dots,
+    "head_mix": _head_mix,
+}
+_compiled: dict[tuple, Callable] = {}
+
+
+def kernel_source(kind: str, *sizes: int) -> str:
+    """The Python source of one kernel, e.g. kernel_source("dots", 3)."""
+    if kind not in _SOURCES:
+        raise ValueError(f"unknown kernel {kind!r}; the kernels are {', '.join(_SOURCES)}")
+    _check(*sizes)
+    return _SOURCES[kind](*sizes)
+
+
+def _kernel(kind: str, *sizes: int) -> Callable:
+    key = (kind, *sizes)
+    if key not in _compiled:
+        namespace: dict = {}
+        exec(kernel_source(kind, *sizes), namespace)
+        _compiled[key] = namespace[f"{kind}_{'_'.join(map(str, sizes))}"]
+    return _compiled[key]
+
+
+def dots(length: int) -> Callable[[Sequence[Vector], Vector], list[float]]:
+    """dots(length)(rows, x) == [sum(map(mul, row, x)) for row in rows]: a linear layer.
+
+    Every row and x have `length` numbers; rows may be any iterable of them.
+    """
+    return _kernel("dots", length)
+
+
+def add(length: int) -> Callable[[Vector, Vector], list[float]]:
+    """add(length)(a, b) == [ai + bi for ai, bi in zip(a, b)]."""
+    return _kernel("add", length)
+
+
+def rmsnorm(length: int) -> Callable[[Vector], tuple[list[float], float]]:
+    """rmsnorm(length)(x) == (y, scale) with
+
+    mean_square = sum([xi * xi for xi in x]) * len(x) ** -1
+    scale = (mean_square + 1e-5) ** -0.5
+    y = [xi * scale for xi in x]
+
+    the float operations of inference.rmsnorm.
+    """
+    return _kernel("rmsnorm", length)
+
+
+def rmsnorm_backward(length: int) -> Callable[[Vector, Vector, float], list[float]]:
+    """rmsnorm_backward(length)(dy, y, scale) == [scale * (g - yi * c) for g, yi in zip(dy, y)]
+    with c = sum(map(mul, dy, y)) / len(y)."""
+    return _kernel("rmsnorm_backward", length)
+
+
+def scatter_axpy(length: int) -> Callable[[list, Sequence[int], Vector, Vector], None]:
+    """scatter_axpy(length)(rows, indices, coefs, x) does, in place,
+
+    for j, c in zip(indices, coefs):
+        rows[j] = [a + c * xi for a, xi in zip(rows[j], x)]
+    """
+    return _kernel("scatter_axpy", length)
+
+
+def head_dots(n_head: int, head_dim: int) -> Callable[[Sequence[Vector], Vector, float], list[tuple[float, ...]]]:
+    """Attention scores for every head at once, for vectors of n_head * head_dim numbers:
+
+    head_dots(n_head, head_dim)(rows, x, scale) == [
+        tuple(sum(map(mul, row[lo:hi], x[lo:hi])) * scale for lo, hi in the heads' slices)
+        for row in rows
+    ]
+    where head h's slice is h * head_dim to (h + 1) * head_dim.
+    """
+    return _kernel("head_dots", n_head, head_dim)
 
 
 def head_mix(n_head: int, head_dim: int) -> Callable[[Sequence[Vector], Sequence[Vector]], list[float]]:
     """Rows mixed with one weight per head: attention's output, sum_t a_t v_t, for all heads.
 
-    head_mix(n_head, head_dim)(rows, weights)[j] ==
+    head_mix(n_head, head_dim)(rows, weights) == [
         sum([w[j // head_dim] * row[j] for row, w in zip(rows, weights)])
-    with weights[t] holding one weight per head for row t. The sum runs over t from 0.0, in
-    order, as sum() does; zip stops at the shorter of rows and weights.
+        for j in range(n_head * head_dim)
+    ]
+    with weights[t] holding one weight per head for rows[t]. zip() stops at the shorter
+    of rows and weights.
     """
-    name = f"head_mix_{n_head}_{head_dim}"
-    return _cache.get(name) or _compile(name, head_mix_source(n_head, head_dim))
+    return _kernel("head_mix", n_head, head_dim)

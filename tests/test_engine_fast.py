@@ -5,7 +5,7 @@ from operator import mul
 
 import pytest
 
-from microgpt_tui.engine import fast, fast_kernels, scalar
+from microgpt_tui.engine import fast, fast_kernels, inference, scalar
 from microgpt_tui.engine.config import ModelConfig, TrainConfig
 from microgpt_tui.engine.engines import DEFAULT_ENGINE, get_engine
 from microgpt_tui.engine.params import ParamLayout, init_params
@@ -107,9 +107,20 @@ def test_kernels_match_their_plain_definitions(length):
     vec = lambda: [rng.uniform(-2, 2) for _ in range(length)]  # noqa: E731
     rows, x, a = [vec() for _ in range(5)], vec(), vec()
     assert fast_kernels.dots(length)(rows, x) == [sum(map(mul, row, x)) for row in rows]
-    assert fast_kernels.dot(length)(a, x) == sum(map(mul, a, x))
-    assert fast_kernels.axpy(length)(a, 0.37, x) == [ai + 0.37 * xi for ai, xi in zip(a, x)]
     assert fast_kernels.dots(length)([], x) == []
+    assert fast_kernels.add(length)(a, x) == [ai + xi for ai, xi in zip(a, x)]
+    # rmsnorm: inference.rmsnorm's floats, and its scale
+    y, scale = fast_kernels.rmsnorm(length)(x)
+    assert y == inference.rmsnorm(x)
+    assert scale == (sum([xi * xi for xi in x]) * len(x) ** -1 + 1e-5) ** -0.5
+    c = sum(map(mul, a, y)) / length
+    assert fast_kernels.rmsnorm_backward(length)(a, y, scale) == [scale * (g - yi * c) for g, yi in zip(a, y)]
+    accumulators = [vec() for _ in range(4)]
+    expected = [list(row) for row in accumulators]
+    for j, coef in zip([2, 0, 2], [0.5, -1.5, 2.0]):
+        expected[j] = [ai + coef * xi for ai, xi in zip(expected[j], x)]
+    fast_kernels.scatter_axpy(length)(accumulators, [2, 0, 2], [0.5, -1.5, 2.0], x)
+    assert accumulators == expected
 
 
 @pytest.mark.parametrize("n_head, head_dim", [(1, 1), (4, 4), (3, 2), (2, 5)])
@@ -133,3 +144,5 @@ def test_kernel_source_is_plain_python():
     assert source == "def dots_3(rows, x):\n    x0, x1, x2, = x\n    return [0.0 + w0 * x0 + w1 * x1 + w2 * x2 for w0, w1, w2, in rows]\n"
     with pytest.raises(ValueError):
         fast_kernels.kernel_source("dots", 0)
+    with pytest.raises(ValueError):
+        fast_kernels.kernel_source("no such kernel", 3)
