@@ -19,7 +19,6 @@ writes them out in full (see there); their docstrings give the plain Python they
 import math
 from functools import lru_cache
 from itertools import chain
-from operator import mul, sub
 
 from microgpt_tui.engine import fast_kernels as kernels
 from microgpt_tui.engine.config import ModelConfig
@@ -66,17 +65,8 @@ ops_for = lru_cache(maxsize=16)(Ops)
 
 
 def softmax_by_head(scores: list[tuple[float, ...]]) -> list[tuple[float, ...]]:
-    """inference.softmax over the positions t, for each head: scores[t][head] -> weights[t][head].
-
-    The same float operations as softmax(), in the same order. Laid out flat, t by t, a
-    head's entries are every n_head-th one, starting at its number.
-    """
-    n_head, seen = len(scores[0]), len(scores)
-    flat = list(chain.from_iterable(scores))
-    tops = list(map(max, zip(*scores)))
-    exps = list(map(math.exp, map(sub, flat, tops * seen)))
-    inverse_totals = [sum(exps[head::n_head]) ** -1 for head in range(n_head)]
-    return rows_of(map(mul, exps, inverse_totals * seen), n_head)
+    """inference.softmax over the positions t, for each head: scores[t][head] -> weights[t][head]."""
+    return list(zip(*[softmax(list(head_scores)) for head_scores in zip(*scores)]))
 
 
 # The softmax's backward, which attention_backward uses in a form with no loop over t:
@@ -88,15 +78,12 @@ def softmax_by_head(scores: list[tuple[float, ...]]) -> list[tuple[float, ...]]:
 #   dx_p = W^T dy_p: x_p[i] reaches every y_p[o] through W[o][i], so dx_p[i] is the dot
 #       product of column i of W with dy_p:              linear(columns(W), dy_p).
 #   dW[o][i] = sum_p dy_p[o] * x_p[i]: W[o][i] carries x_p[i] into y_p[o] at every
-#       position. Row o of dW is a dot product over positions with each column of X:
-#       dots over positions (columns(xs), (dy_0[o], ..., dy_n-1[o])).
+#       position, so dW is the sum over positions of the outer products dy_p ⊗ x_p.
 
 
 def weight_grad(dys: list[list[float]], xs: list[list[float]]) -> Matrix:
     """dW for y_p = W x_p at every position p, given each dy_p and x_p."""
-    x_columns = columns(xs)
-    over_positions = kernels.dots(len(xs))
-    return [over_positions(x_columns, dy_column) for dy_column in zip(*dys)]
+    return kernels.outer_sum(len(xs), len(xs[0]))(zip(*dys), xs)
 
 
 # --- the forward pass, recording what the backward pass needs ----------------------------

@@ -113,6 +113,16 @@ def _head_mix(n_head: int, head_dim: int) -> str:
     )
 
 
+def _outer_sum(positions: int, width: int) -> str:
+    x_rows = ", ".join(f"({', '.join(f'x{p}_{i}' for i in range(width))},)" for p in range(positions))
+    sums = ", ".join("0.0 + " + " + ".join(f"g{p} * x{p}_{i}" for p in range(positions)) for i in range(width))
+    return (
+        f"def outer_sum_{positions}_{width}(dy_columns, xs):\n"
+        f"    {x_rows}, = xs\n"
+        f"    return [[{sums}] for {_names('g', positions)} in dy_columns]\n"
+    )
+
+
 _SOURCES = {
     "dots": _dots,
     "add": _add,
@@ -121,6 +131,7 @@ _SOURCES = {
     "scatter_axpy": _scatter_axpy,
     "head_dots": _head_dots,
     "head_mix": _head_mix,
+    "outer_sum": _outer_sum,
 }
 _compiled: dict[tuple, Callable] = {}
 
@@ -205,3 +216,16 @@ def head_mix(n_head: int, head_dim: int) -> Callable[[Sequence[Vector], Sequence
     of rows and weights.
     """
     return _kernel("head_mix", n_head, head_dim)
+
+
+def outer_sum(positions: int, width: int) -> Callable[[Sequence[Vector], Sequence[Vector]], list[list[float]]]:
+    """The sum over positions p of the outer products dy_p ⊗ x_p: a linear layer's dW.
+
+    outer_sum(positions, width)(dy_columns, xs) == [
+        [sum([g[p] * xs[p][i] for p in range(positions)]) for i in range(width)]
+        for g in dy_columns
+    ]
+    where xs holds one row of `width` per position and dy_columns[o] = (dy_0[o], dy_1[o], ...).
+    Unlike dots(), it unpacks all of xs once, which pays when there are many rows of dy.
+    """
+    return _kernel("outer_sum", positions, width)
