@@ -6,14 +6,15 @@ scalar engine's, so the two give the same floats to the last bit.
 """
 
 import math
-from operator import mul
 
+from microgpt_tui.engine import fast_kernels as kernels
 from microgpt_tui.engine.config import ModelConfig
 from microgpt_tui.engine.params import Matrix
 
 
 def linear(x: list[float], w: Matrix) -> list[float]:
-    return [sum(map(mul, row, x)) for row in w]
+    # [sum(map(mul, row, x)) for row in w], with the loop written out: see fast_kernels
+    return kernels.dots(len(x))(w, x)
 
 
 def rmsnorm(x: list[float]) -> list[float]:
@@ -61,27 +62,35 @@ def forward_token(
         prefix = f"layer{layer}."
         residual = x
         h = rmsnorm(x)
-        q = linear(h, weights[prefix + "attn_wq"])
-        cache.keys[layer].append(linear(h, weights[prefix + "attn_wk"]))
-        cache.values[layer].append(linear(h, weights[prefix + "attn_wv"]))
+        # q, k and v read the same h: one linear layer with their rows stacked computes all three
+        d = len(h)
+        qkv = linear(h, weights[prefix + "attn_wq"] + weights[prefix + "attn_wk"] + weights[prefix + "attn_wv"])
+        q = qkv[:d]
+        cache.keys[layer].append(qkv[d : 2 * d])
+        cache.values[layer].append(qkv[2 * d :])
         keys, values = cache.keys[layer], cache.values[layer]
-        heads_out: list[float] = []
-        layer_weights = []
-        for head in range(n_head):
-            lo, hi = head * head_dim, (head + 1) * head_dim
-            q_head = q[lo:hi]
-            scores = [sum(map(mul, q_head, k[lo:hi])) * scale for k in keys]
-            w = softmax(scores)
-            layer_weights.append(w)
-            for j in range(lo, hi):
-                heads_out.append(sum([w_t * v[j] for w_t, v in zip(w, values)]))
+        # every head at once (see fast_kernels.head_dots and head_mix): head h's scores are
+        # [sum(map(mul, q[lo:hi], k[lo:hi])) * scale for k in keys] over its slice lo:hi,
+        # and its output j is sum([w_t * v[j] for w_t, v in zip(weights, values)])
+        scores = kernels.head_dots(n_head, head_dim)(keys, q, scale)  # [t][head]
+        layer_weights = [softmax(list(head_scores)) for head_scores in zip(*scores)]  # [head][t]
+        heads_out = kernels.head_mix(n_head, head_dim)(values, list(zip(*layer_weights)))
         if attention is not None:
             attention.append(layer_weights)
         x = [a + b for a, b in zip(linear(heads_out, weights[prefix + "attn_wo"]), residual)]
         residual = x
         h = rmsnorm(x)
-        hidden = [max(0.0, v) for v in linear(h, weights[prefix + "mlp_fc1"])]
-        x = [a + b for a, b in zip(linear(hidden, weights[prefix + "mlp_fc2"]), residual)]
+        pre = linear(h, weights[prefix + "mlp_fc1"])
+        # ReLU keeps the units above 0 (about 1 in 6 once trained). A unit it zeroes adds
+        # W[o][j] * 0.0 to each of fc2's sums, which changes none, so fc2 runs on the others.
+        on = [j for j, u in enumerate(pre) if u > 0.0]
+        if on:
+            fc2_columns = list(zip(*weights[prefix + "mlp_fc2"]))
+            fc2_on = zip(*[fc2_columns[j] for j in on])  # fc2's rows, cut down to those units
+            out = linear([pre[j] for j in on], fc2_on)
+        else:
+            out = [0.0] * len(residual)
+        x = [a + b for a, b in zip(out, residual)]
     return linear(x, weights["lm_head"])
 
 
