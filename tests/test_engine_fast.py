@@ -8,6 +8,7 @@ import pytest
 from microgpt_tui.engine import fast, fast_kernels, inference, scalar
 from microgpt_tui.engine.config import ModelConfig, TrainConfig
 from microgpt_tui.engine.engines import DEFAULT_ENGINE, get_engine
+from microgpt_tui.engine.optim import AdamState, adam_update
 from microgpt_tui.engine.params import ParamLayout, init_params
 from microgpt_tui.engine.trainer import Trainer
 
@@ -146,3 +147,29 @@ def test_kernel_source_is_plain_python():
         fast_kernels.kernel_source("dots", 0)
     with pytest.raises(ValueError):
         fast_kernels.kernel_source("no such kernel", 3)
+
+
+def test_outer_sum_matches_its_plain_definition():
+    rng = random.Random(11)
+    for positions, width in [(1, 1), (1, 16), (7, 16), (3, 5)]:
+        xs = [[rng.uniform(-2, 2) for _ in range(width)] for _ in range(positions)]
+        dy_columns = [[rng.uniform(-2, 2) for _ in range(positions)] for _ in range(4)]
+        expected = [[sum([g[p] * xs[p][i] for p in range(positions)]) for i in range(width)] for g in dy_columns]
+        assert fast_kernels.outer_sum(positions, width)(dy_columns, xs) == expected
+
+
+@pytest.mark.parametrize("t", [1, 230, 231, 1000, 3725])
+def test_adam_gives_the_floats_of_its_formula(t):
+    # adam_update leaves out the division by a bias correction once it is exactly 1.0
+    rng = random.Random(t)
+    size = 2000
+    params = [rng.gauss(0, 0.1) for _ in range(size)]
+    grads = [rng.gauss(0, 0.01) if rng.random() < 0.8 else 0.0 for _ in range(size)]
+    m0 = [rng.gauss(0, 0.01) for _ in range(size)]
+    v0 = [abs(rng.gauss(0, 0.001)) for _ in range(size)]
+    state = AdamState(list(m0), list(v0))
+    new = adam_update(params, grads, state, t, 0.004, 0.85, 0.99, 1e-8)
+    m = [0.85 * m + (1 - 0.85) * g for m, g in zip(m0, grads)]
+    v = [0.99 * v + (1 - 0.99) * g**2 for v, g in zip(v0, grads)]
+    expected = [p - 0.004 * (mi / (1 - 0.85**t)) / ((vi / (1 - 0.99**t)) ** 0.5 + 1e-8) for p, mi, vi in zip(params, m, v)]
+    assert (state.m, state.v, new) == (m, v, expected)
