@@ -121,12 +121,22 @@ def test_reaching_done_reports_steps_state_snapshot_then_validation_on_every_hel
 def test_validation_every_n_steps_on_a_subset(monkeypatch):
     monkeypatch.setattr(training, "VALIDATION_EVERY", 2)
     monkeypatch.setattr(training, "VALIDATION_NAMES", 3)
+    monkeypatch.setattr(training, "VALIDATION_SHARE", float("inf"))
     session, sent = new_session(tiny_spec(steps=5))
     for _ in range(4):
         session.handle(Step())
     scores = [r for r in sent if isinstance(r, ValidationScored)]
     assert [(s.step, s.names) for s in scores] == [(2, 3), (4, 3)]
     assert scores[0].loss == pytest.approx(Trainer(NAMES, session.trainer.config, session.trainer.train, "scalar").validation_loss(3), rel=0.2)
+
+
+def test_validation_keeps_within_its_share_of_the_time(monkeypatch):
+    monkeypatch.setattr(training, "VALIDATION_EVERY", 1)
+    monkeypatch.setattr(training, "VALIDATION_SHARE", 0.0)  # only when nothing was spent yet
+    session, sent = new_session(tiny_spec(steps=5))
+    for _ in range(4):
+        session.handle(Step())
+    assert [r.step for r in sent if isinstance(r, ValidationScored)] == [1]
 
 
 def test_stop_ends_the_session():

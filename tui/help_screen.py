@@ -36,8 +36,10 @@ the model gave to the character that really came next. A perfect guess (p = 1) s
 - **╌ the uniform guess** is ln(vocabulary size): the loss of a model that knows nothing
   and gives every character the same chance. A fresh model starts near it.
 - **◆ validation** scores names the run never trains on (held out from the end of the
-  shuffled list), every 100 steps and once more at the end. If it stays close to the
-  training curve, the model is learning how names work, not memorising these ones.
+  shuffled list): 50 of them every 100 steps (less often when training is fast, so that
+  scoring never takes more than a twentieth of the time), and all of them at the end.
+  If it stays close to the training curve, the model is learning how names work, not
+  memorising these ones.
 - **best** is the lowest point of the smoothed curve so far.
 
 ## Attention

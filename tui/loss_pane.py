@@ -12,9 +12,12 @@ import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from rich.segment import Segment
+from rich.style import Style
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
+from textual.strip import Strip
 from textual.widget import Widget
 from textual.widgets import Label, Sparkline, Static
 
@@ -41,6 +44,8 @@ class LossHistory:
         self.losses: list[float] = []
         self.smoothed: list[float] = []  # smoothed[i]: mean of the last `window` losses up to step i+1
         self.validation: list[ValidationPoint] = []
+        self.best_smoothed: tuple[int, float] | None = None  # (step, value) of the lowest smoothed loss
+        self.highest_smoothed = -math.inf
         self._window_sum = 0.0
 
     def add(self, loss: float) -> None:
@@ -48,15 +53,12 @@ class LossHistory:
         self._window_sum += loss
         if len(self.losses) > self.window:
             self._window_sum -= self.losses[-self.window - 1]
-        self.smoothed.append(self._window_sum / min(len(self.losses), self.window))
-
-    @property
-    def best_smoothed(self) -> tuple[int, float] | None:
-        """(step, value) of the lowest smoothed loss so far."""
-        if not self.smoothed:
-            return None
-        index = min(range(len(self.smoothed)), key=self.smoothed.__getitem__)
-        return index + 1, self.smoothed[index]
+        smoothed = self._window_sum / min(len(self.losses), self.window)
+        self.smoothed.append(smoothed)
+        # kept as the values arrive: a long run has too many to search at every redraw
+        if self.best_smoothed is None or smoothed < self.best_smoothed[1]:
+            self.best_smoothed = (len(self.smoothed), smoothed)
+        self.highest_smoothed = max(self.highest_smoothed, smoothed)
 
 
 class LossCurve(Widget):
@@ -75,10 +77,13 @@ class LossCurve(Widget):
         self.history = history
         self.total_steps = 1
         self.uniform_loss: float | None = None
+        self._strips: list[Strip] | None = None  # the drawing, until the data or size change
 
     def value_range(self) -> tuple[float, float]:
         h = self.history
-        values = [*h.smoothed, *(p.loss for p in h.validation)]
+        values = [p.loss for p in h.validation]
+        if h.best_smoothed is not None:
+            values += [h.best_smoothed[1], h.highest_smoothed]
         if self.uniform_loss is not None:
             values.append(self.uniform_loss)
         if not values:
@@ -96,16 +101,31 @@ class LossCurve(Widget):
             values.append(smoothed[last_step - 1] if last_step <= len(smoothed) else None)
         return values
 
-    def render(self) -> Text:
+    def redraw(self) -> None:
+        self._strips = None
+        self.refresh()
+
+    def on_resize(self) -> None:
+        self._strips = None
+
+    def render_line(self, y: int) -> Strip:
+        # Drawn a whole frame at a time with the line API: plain segments, one per run of
+        # same-styled cells, are much cheaper to paint ten times a second than rich Text.
+        if self._strips is None:
+            self._strips = self._draw()
+        return self._strips[y] if y < len(self._strips) else Strip.blank(self.size.width, self.rich_style)
+
+    def _draw(self) -> list[Strip]:
         width, height = self.size
         rows = height - 1  # the last line labels the x axis
         columns = width - self.AXIS_WIDTH
         if rows < 2 or columns < 4:
-            return Text("")
-        fill = self.get_component_rich_style("loss-curve--fill")
-        uniform = self.get_component_rich_style("loss-curve--uniform")
-        marker = self.get_component_rich_style("loss-curve--validation")
-        axis = self.get_component_rich_style("loss-curve--axis")
+            return []
+        base = self.rich_style
+        fill, uniform, marker, axis = (
+            base + self.get_component_rich_style(f"loss-curve--{part}")
+            for part in ("fill", "uniform", "validation", "axis")
+        )
         lo, hi = self.value_range()
 
         def eighths(value: float) -> int:  # height above the bottom, in eighths of a row
@@ -121,24 +141,38 @@ class LossCurve(Widget):
             column = min(columns - 1, max(0, math.ceil(point.step * columns / self.total_steps) - 1))
             markers.add((row_of(point.loss), column))
 
-        text = Text(no_wrap=True, overflow="crop")
+        strips = []
         for r in range(rows):
-            label = f"{hi:4.2f}" if r == 0 else f"{self.uniform_loss:4.2f}" if r == uniform_row else f"{lo:4.2f}" if r == rows - 1 else ""
-            text.append(f"{label:>4} {'┤' if label else '│'}", axis)
-            base = (rows - 1 - r) * 8  # eighths below this row
+            if r == uniform_row:
+                label = f"{self.uniform_loss:4.2f}"
+            else:
+                label = f"{hi:4.2f}" if r == 0 else f"{lo:4.2f}" if r == rows - 1 else ""
+            cells = [(f"{label:>4} {'┤' if label else '│'}", axis)]
+            below = (rows - 1 - r) * 8  # eighths of the plot under this row
             for c, level in enumerate(levels):
                 if (r, c) in markers:
-                    text.append("◆", marker)
-                elif level is not None and level > base:
-                    text.append(FILL[min(8, level - base)], fill)
+                    cells.append(("◆", marker))
+                elif level is not None and level > below:
+                    cells.append((FILL[min(8, level - below)], fill))
                 elif r == uniform_row:
-                    text.append("╌", uniform)
+                    cells.append(("╌", uniform))
                 else:
-                    text.append(" ")
-            text.append("\n")
+                    cells.append((" ", base))
+            strips.append(_strip(cells, width, base))
         end = f"{self.total_steps} steps"
-        text.append(" " * (self.AXIS_WIDTH - 1) + "0" + end.rjust(columns), axis)
-        return text
+        strips.append(_strip([(" " * (self.AXIS_WIDTH - 1) + "0" + end.rjust(columns), axis)], width, base))
+        return strips
+
+
+def _strip(cells: list[tuple[str, Style]], width: int, base: Style) -> Strip:
+    """One line from (text, style) pieces, neighbours with the same style joined."""
+    segments: list[Segment] = []
+    for text, style in cells:
+        if segments and segments[-1].style is style:
+            segments[-1] = Segment(segments[-1].text + text, style)
+        else:
+            segments.append(Segment(text, style))
+    return Strip(segments).adjust_cell_length(width, base)
 
 
 class LossPane(Vertical):
@@ -151,6 +185,7 @@ class LossPane(Vertical):
         self.history = LossHistory()
         self.vocab_size: int | None = None
         self._dirty = False
+        self._strip_width: int | None = None  # the strip's width in columns; None: all of the pane
 
     def compose(self) -> ComposeResult:
         yield Label("loss per step, one name each, newest on the right", classes="caption")
@@ -180,7 +215,8 @@ class LossPane(Vertical):
         self._dirty = True
 
     def on_resize(self) -> None:
-        self._dirty = True  # the strip shows as many steps as there are columns
+        # the strip shows as many steps as there are columns, known once laid out
+        self.call_after_refresh(self._redraw)
 
     def _redraw_if_changed(self) -> None:
         if self._dirty:
@@ -193,10 +229,13 @@ class LossPane(Vertical):
         recent = self.history.losses[-room:] if room else []
         # One column per step: until the strip is full, it grows from the left instead
         # of stretching a few steps into wide blocks.
-        sparkline.styles.width = len(recent) if 0 < len(recent) < room else "1fr"
+        width = len(recent) if 0 < len(recent) < room else None
+        if width != self._strip_width:  # a new width means a new layout: only when it changes
+            self._strip_width = width
+            sparkline.styles.width = width if width is not None else "1fr"
         sparkline.data = recent
-        self.query_one(LossCurve).refresh()
-        self.query_one("#loss-numbers", Static).update(self.numbers())
+        self.query_one(LossCurve).redraw()
+        self.query_one("#loss-numbers", Static).update(self.numbers(), layout=False)  # fixed height: repaint only
 
     def numbers(self) -> Text:
         """Three lines: this step and the trend; the latest validation; the uniform guess."""
@@ -218,7 +257,7 @@ class LossPane(Vertical):
                 (f" @ {point.step} ({point.names:,} held-out names)", "dim"),
             )
         else:
-            validation = Text.assemble(("◆ ", marker), (f"validation: every {VALIDATION_EVERY} steps", "dim"))
+            validation = Text.assemble(("◆ ", marker), (f"validation: held-out names, every {VALIDATION_EVERY}+ steps", "dim"))
         uniform = Text("")
         if self.vocab_size:
             uniform = Text.assemble(

@@ -78,11 +78,15 @@ def format_duration(seconds: float) -> str:
 
 
 def status_text(p: Progress) -> Text:
-    bar = ("  │  ", "dim")
+    bar = (" │ ", "dim")
     state = p.state.value if p.state else "STARTING"
     # Rate and ETA mean something only while running; paused or done they would be stale.
     running = p.state is State.RUNNING
-    rate = f"{p.steps_per_second:,.1f} steps/s" if running and p.steps_per_second else "– steps/s"
+    if running and p.steps_per_second:
+        digits = 0 if p.steps_per_second >= 10 else 1
+        rate = f"{p.steps_per_second:,.{digits}f} steps/s"
+    else:
+        rate = "– steps/s"
     eta = f"ETA {format_duration(p.eta_seconds)}" if p.eta_seconds is not None else "ETA –"
     lr = f"lr {p.lr:.5f}" if p.lr is not None else "lr –"
     width = len(str(p.total_steps))
@@ -104,4 +108,6 @@ class StatusLine(Static):
     """One line (two on a narrow terminal), always at the top."""
 
     def show(self, progress: Progress) -> None:
-        self.update(status_text(progress))
+        # Its height is fixed in app.tcss, so a new text needs a repaint, not a new
+        # layout of the whole screen: that is most of what a redraw would cost.
+        self.update(status_text(progress), layout=False)

@@ -31,17 +31,22 @@ from microgpt_tui.engine.trainer import StepRecord, Trainer
 from microgpt_tui.tui.snapshot import ModelSnapshot, snapshot_of
 
 # How often a running session reports. Step records are batched, so a fast engine
-# sends ~20 small messages a second instead of hundreds; a snapshot (a copy of all the
-# weights and their statistics, ~160 KB pickled) goes at most ~4 times a second.
+# sends ~20 small messages a second instead of hundreds. A snapshot (a copy of all the
+# weights and their statistics, ~160 KB pickled) goes once a second while running, and
+# at once on pause or step: each one redraws three panes, and on a 2-core machine the
+# app's drawing slows both the keys and the training (measured: benchmarks/measure_tui.py).
 STEPS_EVERY = 0.05  # seconds
-SNAPSHOT_EVERY = 0.25  # seconds
+SNAPSHOT_EVERY = 1.0  # seconds
 
 # Validation: the mean loss per character on names the run never trains on. Scoring a
-# name costs about a third of a training step, so while running only the first
-# VALIDATION_NAMES held-out names are scored, every VALIDATION_EVERY steps; when the run
-# is done, all of them are.
+# name costs about half a step of the fast engine, so while running only the first
+# VALIDATION_NAMES held-out names are scored, at a multiple of VALIDATION_EVERY steps,
+# and only while validation has used at most VALIDATION_SHARE of the time spent training
+# (the scalar engine validates every 100 steps; the fast one every 500 or so). When the
+# run is done, all of the held-out names are scored.
 VALIDATION_EVERY = 100  # steps
 VALIDATION_NAMES = 50
+VALIDATION_SHARE = 0.05
 
 
 class State(enum.Enum):
@@ -155,6 +160,7 @@ class TrainingSession:
         self.clock = clock
         self.state = State.PAUSED if spec.start_paused else State.RUNNING
         self._pending: list[StepRecord] = []
+        self._training_seconds = self._validation_seconds = 0.0
         self._last_steps_sent = self._last_snapshot_sent = clock()
         trainer = self.trainer
         info = RunInfo(
@@ -210,25 +216,33 @@ class TrainingSession:
 
     def _take_step(self) -> None:
         try:
-            self._pending.append(self.trainer.step())
+            record = self.trainer.step()
         except Exception as err:  # a bug or a numeric failure: keep the app alive and say so
             self._pending.clear()
             self._set_state(State.PAUSED)
             self.send(Failed(_one_line(err)))
             return
-        step = self.trainer.step_count
+        self._pending.append(record)
+        self._training_seconds += record.seconds
         if self.trainer.done:
             self._send_steps()  # the last steps, then the news that there are no more
             self._set_state(State.DONE)
             self._send_snapshot()
             self._validate(limit=None)
-        elif step % VALIDATION_EVERY == 0:
+        elif self._validation_due(record.step):
             self._validate(limit=VALIDATION_NAMES)
+
+    def _validation_due(self, step: int) -> bool:
+        if step % VALIDATION_EVERY:
+            return False
+        return self._validation_seconds <= VALIDATION_SHARE * self._training_seconds
 
     def _validate(self, limit: int | None) -> None:
         # The steps before it go first, so the app draws the point at the right place.
         self._send_steps()
+        started = time.perf_counter()
         loss = self.trainer.validation_loss(limit)
+        self._validation_seconds += time.perf_counter() - started
         if loss is not None:
             names = min(limit or len(self.trainer.val_docs), len(self.trainer.val_docs))
             self.send(ValidationScored(self.trainer.step_count, loss, names))

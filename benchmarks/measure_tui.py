@@ -1,0 +1,216 @@
+"""Measure the app as a person would use it: in a real terminal (tmux), while it trains.
+
+    python benchmarks/measure_tui.py [--data NAMES_TXT] [--presses 40] [--steps 3000] [--repeats 3]
+
+Two figures, with the issue's targets:
+
+1. Key press -> screen change, p50 and p95 (target: p95 < 50 ms). The app runs in a
+   detached tmux session of 120x40 on a long run, so training goes on throughout. The
+   script sends `]` and `[` in turn (the sample pane's temperature moves by 0.05) and
+   `space` (the status line flips between RUNNING and PAUSED), and polls
+   `tmux capture-pane -p` until the screen shows the change. The figure includes tmux's
+   own delivery and drawing, and the polling (one capture takes a few ms).
+
+2. Training steps/s in the app vs headless (target: the app keeps >= 90 %). Both train
+   the same settings with --log-jsonl; the script counts the log's lines as they appear
+   and takes the rate between 10 % and 90 % of the steps, so start-up and the final
+   validation do not count. Runs alternate app/headless, --repeats times each, and the
+   medians are compared. Headless output goes to /dev/null.
+
+Other processes on the machine add noise: the load average is printed with the results.
+This is a script to run by hand, not a test.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+DEFAULT_NAMES = Path(__file__).resolve().parents[1].parent / "shared" / "datasets" / "names.txt"
+SESSION = f"measure-tui-{os.getpid()}"
+TEMPERATURE = re.compile(r"temperature\b.*?(\d+\.\d\d)")
+
+
+def app_command() -> list[str]:
+    exe = shutil.which("microgpt-tui")
+    if exe is None:
+        sys.exit("microgpt-tui is not on PATH: activate the project's virtual environment first")
+    return [exe]
+
+
+def tmux(*args: str) -> str:
+    return subprocess.run(["tmux", *args], check=True, capture_output=True, text=True).stdout
+
+
+def screen() -> str:
+    return tmux("capture-pane", "-p", "-t", SESSION)
+
+
+def start_app(args: list[str], width: int = 120, height: int = 40) -> None:
+    command = " ".join(app_command() + args)
+    tmux("new-session", "-d", "-s", SESSION, "-x", str(width), "-y", str(height), command)
+
+
+def stop_app() -> None:
+    subprocess.run(["tmux", "kill-session", "-t", SESSION], capture_output=True)
+
+
+def wait_until(condition, timeout: float = 30.0, every: float = 0.02):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(every)
+    raise TimeoutError("the screen never showed what was expected")
+
+
+def current_step(text: str) -> int | None:
+    match = re.search(r"step\s+(\d+)/\d+", text)
+    return int(match.group(1)) if match else None
+
+
+def temperature_on(text: str) -> str | None:
+    for line in text.splitlines():
+        match = TEMPERATURE.search(line)
+        if match:
+            return match.group(1)
+    return None
+
+
+def state_on(text: str) -> str | None:
+    match = re.search(r"\b(RUNNING|PAUSED|DONE)\b", text.splitlines()[0] if text else "")
+    return match.group(1) if match else None
+
+
+def press_and_time(key: str, changed) -> float:
+    """Seconds from sending `key` until `changed(screen)` is true."""
+    before = screen()
+    started = time.perf_counter()
+    tmux("send-keys", "-t", SESSION, key)
+    while True:
+        now = screen()
+        if changed(before, now):
+            return time.perf_counter() - started
+        if time.perf_counter() - started > 2.0:
+            raise TimeoutError(f"pressing {key!r} changed nothing within 2 s")
+        time.sleep(0.002)  # each capture starts a tmux client; don't let polling hog a core
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def measure_latency(data: str, presses: int) -> dict[str, list[float]]:
+    start_app(["--data", data, "--steps", "200000"])
+    try:
+        wait_until(lambda: (current_step(screen()) or 0) > 50 and state_on(screen()) == "RUNNING")
+        brackets: list[float] = []
+        for i in range(presses):
+            key = "]" if i % 2 == 0 else "["
+            brackets.append(press_and_time(key, lambda a, b: temperature_on(a) != temperature_on(b)))
+            time.sleep(0.15)
+        spaces: list[float] = []
+        for _ in range(max(10, presses // 2)):
+            spaces.append(press_and_time("Space", lambda a, b: state_on(a) != state_on(b)))
+            time.sleep(0.15)
+        step_before_quit = current_step(screen())
+        return {"] and [ (temperature)": brackets, "space (RUNNING/PAUSED)": spaces, "_step": [step_before_quit]}
+    finally:
+        stop_app()
+
+
+def log_rate(log: Path, steps: int, process_alive) -> float:
+    """Steps per second between 10 % and 90 % of the run, from a growing JSONL log."""
+    low, high = steps // 10, steps * 9 // 10
+    marks: dict[str, tuple[float, int]] = {}
+    while "high" not in marks:
+        if not process_alive():
+            raise RuntimeError("the run ended before reaching 90 % of its steps")
+        try:
+            with log.open("rb") as f:
+                lines = f.read().count(b"\n")
+        except FileNotFoundError:
+            lines = 0
+        now = time.perf_counter()
+        if "low" not in marks and lines >= low:
+            marks["low"] = (now, lines)
+        if lines >= high:
+            marks["high"] = (now, lines)
+        time.sleep(0.01)
+    (t0, s0), (t1, s1) = marks["low"], marks["high"]
+    return (s1 - s0) / (t1 - t0)
+
+
+def app_rate(data: str, steps: int, folder: Path) -> float:
+    log = folder / f"app-{time.monotonic_ns()}.jsonl"
+    start_app(["--data", data, "--steps", str(steps), "--log-jsonl", str(log)])
+    try:
+        return log_rate(log, steps, lambda: subprocess.run(["tmux", "has-session", "-t", SESSION], capture_output=True).returncode == 0)
+    finally:
+        stop_app()
+
+
+def headless_rate(data: str, steps: int, folder: Path) -> float:
+    log = folder / f"headless-{time.monotonic_ns()}.jsonl"
+    command = app_command() + ["--headless", "--data", data, "--steps", str(steps), "--num-samples", "0", "--log-jsonl", str(log)]
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        return log_rate(log, steps, lambda: process.poll() is None)
+    finally:
+        process.terminate()
+        process.wait()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--data", default=str(DEFAULT_NAMES), help="names file (default: ../shared/datasets/names.txt)")
+    parser.add_argument("--presses", type=int, default=40, help="key presses for the latency figure (default: 40)")
+    parser.add_argument("--steps", type=int, default=3000, help="steps per throughput run (default: 3000)")
+    parser.add_argument("--repeats", type=int, default=3, help="throughput runs of each kind (default: 3)")
+    parser.add_argument("--skip-latency", action="store_true")
+    parser.add_argument("--skip-throughput", action="store_true")
+    args = parser.parse_args()
+    if shutil.which("tmux") is None:
+        sys.exit("tmux is needed: apt-get install tmux")
+    print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+
+    ok = True
+    if not args.skip_latency:
+        results = measure_latency(args.data, args.presses)
+        print(f"\nkey press -> screen change, app training in tmux 120x40 (still training at step {results.pop('_step')[0]}):")
+        for name, values in results.items():
+            ms = [v * 1000 for v in values]
+            p95 = percentile(ms, 0.95)
+            ok &= p95 < 50
+            print(f"  {name:24} n={len(ms):3}  p50 {percentile(ms, 0.5):5.1f} ms  p95 {p95:5.1f} ms  max {max(ms):5.1f} ms")
+
+    if not args.skip_throughput:
+        with tempfile.TemporaryDirectory() as folder:
+            in_app, headless = [], []
+            for _ in range(args.repeats):
+                in_app.append(app_rate(args.data, args.steps, Path(folder)))
+                headless.append(headless_rate(args.data, args.steps, Path(folder)))
+        ratio = statistics.median(in_app) / statistics.median(headless)
+        ok &= ratio >= 0.9
+        print(f"\ntraining steps/s between 10 % and 90 % of a {args.steps}-step run (median of {args.repeats}):")
+        print(f"  in the app  {statistics.median(in_app):7.1f}   runs: {', '.join(f'{r:.1f}' for r in in_app)}")
+        print(f"  headless    {statistics.median(headless):7.1f}   runs: {', '.join(f'{r:.1f}' for r in headless)}")
+        print(f"  the app keeps {ratio:.1%} of headless speed")
+
+    print(f"\nload average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    print("targets met" if ok else "TARGETS MISSED")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
