@@ -155,6 +155,11 @@ async def test_help_opens_and_closes():
             assert pane in text
         await pilot.press("escape")
         assert not isinstance(app.screen, HelpScreen)
+        for key in ("question_mark", "q"):  # both close the page, and q does not quit
+            await pilot.press("question_mark")
+            assert isinstance(app.screen, HelpScreen)
+            await pilot.press(key)
+            assert not isinstance(app.screen, HelpScreen) and app.is_running
 
 
 async def test_q_stops_the_worker_and_the_app():

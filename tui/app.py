@@ -212,6 +212,8 @@ class MicroGPTApp(App[None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in TYPING_ACTIONS and isinstance(self.focused, (Input, TextArea)):
             return False  # the key is a character for the box
+        if action in ("help", "quit") and isinstance(self.screen, HelpScreen):
+            return False  # over the help page, ? and q close the page
         if action in ("toggle_pause", "step") and self.progress.state is State.DONE:
             return None  # shown dimmed: the run is over
         return True
