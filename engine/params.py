@@ -65,8 +65,8 @@ class ParamLayout:
 
     def matrix(self, flat: list[float], name: str) -> Matrix:
         spec = self.by_name[name]
-        start, cols = spec.offset, spec.cols
-        return [flat[start + r * cols : start + (r + 1) * cols] for r in range(spec.rows)]
+        cols = spec.cols
+        return [flat[start : start + cols] for start in range(spec.offset, spec.offset + spec.size, cols)]
 
     def matrices(self, flat: list[float]) -> dict[str, Matrix]:
         """A copy of the flat list, cut into named matrices."""

@@ -11,6 +11,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from microgpt_tui.engine.checkpoint import Checkpoint, CheckpointError
 from microgpt_tui.engine.config import ModelConfig, TrainConfig
 from microgpt_tui.engine.engines import DEFAULT_ENGINE, get_engine
 from microgpt_tui.engine.inference import document_loss
@@ -28,6 +29,16 @@ def held_out_count(n_docs: int) -> int:
     ones aside changes nothing for runs shorter than what remains.
     """
     return min(MAX_HELD_OUT, n_docs // 10)
+
+
+class TrainingDiverged(ArithmeticError):
+    """The loss or the weights stopped being finite numbers. The trainer kept its last finite state."""
+
+    def __init__(self, step: int, loss: float):
+        self.step = step
+        self.loss = loss
+        what = "NaN" if math.isnan(loss) else "infinite"
+        super().__init__(f"the loss became {what} at step {step}; the weights are kept as they were after step {step - 1}")
 
 
 @dataclass(frozen=True)
@@ -81,30 +92,68 @@ class Trainer:
 
     def weights(self) -> dict[str, Matrix]:
         """The parameters as named matrices (a copy, cut from the flat list row by row)."""
-        flat = self.params
-        return {
-            spec.name: [flat[start : start + spec.cols] for start in range(spec.offset, spec.offset + spec.size, spec.cols)]
-            for spec in self.layout.specs
-        }
+        return self.layout.matrices(self.params)
 
     def next_document(self) -> str:
         return self.train_docs[self.step_count % len(self.train_docs)]
 
     def step(self) -> StepRecord:
+        """Train on the next document. If the numbers blow up, raise TrainingDiverged and change nothing."""
         if self.done:
             raise RuntimeError("the run is finished; every step has been taken")
         start = time.perf_counter()
         doc = self.next_document()
         tokens = self.tokenizer.encode_document(doc)
-        loss, grads = self._loss_and_grads(self.config, self.weights(), tokens)
         lr = learning_rate_at(self.train.learning_rate, self.step_count, self.train.steps)
-        self.grads = self.layout.flatten(grads)
-        self.previous_params = self.params
         t = self.train
-        self.params = adam_update(self.params, self.grads, self.adam, self.step_count + 1, lr, t.beta1, t.beta2, t.eps)
+        adam_before = AdamState(self.adam.m, self.adam.v)
+        try:
+            loss, grads = self._loss_and_grads(self.config, self.weights(), tokens)
+            flat_grads = self.layout.flatten(grads)
+            params = adam_update(self.params, flat_grads, self.adam, self.step_count + 1, lr, t.beta1, t.beta2, t.eps)
+        except (ArithmeticError, ValueError):
+            # float overflow, or log(0) when a probability underflows: the loss is infinite
+            loss, params = math.inf, None
+        # If any weight is inf or NaN, so is their sum; checking the sum is cheap.
+        if params is None or not math.isfinite(loss) or not math.isfinite(sum(params)):
+            self.adam = adam_before  # keep the last finite state whole
+            raise TrainingDiverged(self.step_count + 1, loss)
+        self.grads = flat_grads
+        self.previous_params = self.params
+        self.params = params
         self.step_count += 1
         self.losses.append(loss)
         return StepRecord(self.step_count, loss, lr, time.perf_counter() - start, doc)
+
+    def checkpoint(self, dataset_name: str, dataset_sha256: str) -> Checkpoint:
+        """Everything needed to continue this run exactly (see engine/checkpoint.py)."""
+        return Checkpoint(
+            config=self.config, train=self.train, engine=self.engine_name, chars=list(self.tokenizer.chars),
+            dataset_name=dataset_name, dataset_sha256=dataset_sha256, step=self.step_count,
+            params=list(self.params), adam_m=list(self.adam.m), adam_v=list(self.adam.v),
+            rng_state=self.rng.getstate(), losses=list(self.losses),
+        )
+
+    @classmethod
+    def from_checkpoint(cls, saved: Checkpoint, docs: Sequence[str], engine: str | None = None) -> "Trainer":
+        """Continue a saved run on `docs`, which must have the vocabulary it was trained with.
+
+        The document order comes back from the seed (the same shuffle), the rest from the file.
+        """
+        data_chars = Tokenizer.from_documents(docs).chars
+        if data_chars != list(saved.chars):
+            raise CheckpointError(
+                f"the checkpoint's vocabulary {''.join(saved.chars)!r} does not match the data's {''.join(data_chars)!r}; "
+                "resume with the data it was trained on"
+            )
+        trainer = cls(docs, saved.config, saved.train, engine or saved.engine)
+        trainer.params = list(saved.params)
+        trainer.previous_params = trainer.params
+        trainer.adam = AdamState(list(saved.adam_m), list(saved.adam_v))
+        trainer.step_count = saved.step
+        trainer.losses = list(saved.losses)
+        trainer.rng.setstate(saved.rng_state)
+        return trainer
 
     def validation_loss(self, limit: int | None = None) -> float | None:
         """Mean loss per predicted character over the held-out documents (no update)."""

@@ -141,3 +141,62 @@ def test_missing_file_and_folder(tmp_path):
         checkpoint.load(tmp_path / "nope.json")
     with pytest.raises(checkpoint.CheckpointError, match="folder"):
         checkpoint.load(tmp_path)
+
+
+# --- a trainer saved and resumed continues exactly -------------------------------------
+
+from microgpt_tui.engine.engines import ENGINES  # noqa: E402
+from microgpt_tui.engine.sampling import generate  # noqa: E402
+from microgpt_tui.engine.trainer import Trainer, TrainingDiverged  # noqa: E402
+
+
+@pytest.mark.parametrize("engine", list(ENGINES))
+def test_resume_is_exact_bit_for_bit(engine, names_path, tmp_path):
+    docs = [line.strip() for line in names_path.read_text().splitlines() if line.strip()][:3000]
+    steps, stop_at = (24, 10) if engine == "scalar" else (300, 120)
+    config, train = ModelConfig(vocab_size=27), TrainConfig(steps=steps)
+
+    def samples(trainer):
+        weights = trainer.weights()
+        return [generate(trainer.config, weights, trainer.tokenizer, trainer.rng, 0.5) for _ in range(20)]
+
+    straight = Trainer(docs, config, train, engine=engine)
+    straight_losses = [straight.step().loss for _ in range(steps)]
+    straight_samples = samples(straight)
+
+    first = Trainer(docs, config, train, engine=engine)
+    for _ in range(stop_at):
+        first.step()
+    path = tmp_path / "run.json"
+    checkpoint.save(first.checkpoint("names", "f" * 64), path)
+    resumed = Trainer.from_checkpoint(checkpoint.load(path), docs)
+    assert resumed.engine_name == engine and resumed.step_count == stop_at
+    resumed_losses = [resumed.step().loss for _ in range(steps - stop_at)]
+    assert resumed.losses == straight_losses  # the whole history, to the last bit
+    assert resumed_losses == straight_losses[stop_at:]
+    assert samples(resumed) == straight_samples
+
+
+def test_resume_refuses_data_with_another_vocabulary(tmp_path):
+    trainer = Trainer(["abc", "cab", "bca"] * 5, ModelConfig(vocab_size=4, n_embd=4, n_head=2, block_size=4), TrainConfig(steps=5))
+    trainer.step()
+    with pytest.raises(checkpoint.CheckpointError, match="vocabulary"):
+        Trainer.from_checkpoint(trainer.checkpoint("tiny", "0" * 64), ["xyz"] * 15)
+
+
+@pytest.mark.parametrize("engine", list(ENGINES))
+def test_a_blow_up_raises_and_keeps_the_last_finite_weights(engine):
+    docs = ["emma", "olivia", "ava", "isabella", "sophia", "mia", "amelia", "harper"] * 20
+    trainer = Trainer(docs, ModelConfig(vocab_size=len(set("".join(docs))) + 1), TrainConfig(learning_rate=100), engine=engine)
+    with pytest.raises(TrainingDiverged) as caught:
+        for _ in range(50):
+            trainer.step()
+    failed_at = caught.value.step
+    assert failed_at == trainer.step_count + 1
+    assert "at step" in str(caught.value)
+    params, m, v = list(trainer.params), list(trainer.adam.m), list(trainer.adam.v)
+    assert all(map(__import__("math").isfinite, params))
+    with pytest.raises(TrainingDiverged):
+        trainer.step()  # still diverges, and still changes nothing
+    assert (trainer.params, trainer.adam.m, trainer.adam.v) == (params, m, v)
+    assert len(trainer.losses) == trainer.step_count
