@@ -45,7 +45,7 @@ def ms_per_step(trainer: Trainer, steps: int) -> float:
     start = time.perf_counter()
     for _ in range(steps):
         trainer.step()
-    return (time.perf_counter() - start) / steps * 1000
+    return (time.perf_counter() - start) / steps * 1000 if steps else 0.0
 
 
 def sample_ms(trainer: Trainer, count: int = 20, repeats: int = 5) -> tuple[float, list[str]]:

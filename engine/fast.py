@@ -61,7 +61,19 @@ class Ops:
 ops_for = lru_cache(maxsize=16)(Ops)
 
 
-# --- the operations -----------------------------------------------------------------------
+# --- the operations, each with its backward ----------------------------------------------
+
+
+def linear_backward(w: Matrix, xs: list[list[float]], dys: list[list[float]]) -> tuple[list[list[float]], Matrix]:
+    """y_p = W x_p at positions p = 0..n-1 (ops.linear): each dx_p, and dW."""
+    # dx_p = W^T dy_p: x_p[i] reaches every y_p[o] through W[o][i], so dx_p[i] is the dot
+    # product of column i of W with dy_p.
+    w_columns, over_outputs = columns(w), kernels.dots(len(w))
+    dxs = [over_outputs(w_columns, dy) for dy in dys]
+    # dW[o][i] = sum_p dy_p[o] * x_p[i]: W[o][i] carries x_p[i] into y_p[o] at every
+    # position, so dW is the sum over the positions of the outer products dy_p ⊗ x_p.
+    dw = kernels.outer_sum(len(xs), len(xs[0]))(zip(*dys), xs)
+    return dxs, dw
 
 
 def softmax_by_head(scores: list[tuple[float, ...]]) -> list[tuple[float, ...]]:
@@ -69,21 +81,9 @@ def softmax_by_head(scores: list[tuple[float, ...]]) -> list[tuple[float, ...]]:
     return list(zip(*[softmax(list(head_scores)) for head_scores in zip(*scores)]))
 
 
-# The softmax's backward, which attention_backward uses in a form with no loop over t:
+# The softmax's own backward, which attention_backward uses in a form with no loop over t:
 #   p_t = e^z_t / sum_u e^z_u. Raising z_t raises p_t and takes from every p_u in
 #   proportion: dp_u/dz_t = p_u ([u = t] - p_t). So dz_t = p_t * (dp_t - sum_u p_u dp_u).
-
-
-# A linear layer y = W x, applied at positions p = 0..n-1, has two gradients:
-#   dx_p = W^T dy_p: x_p[i] reaches every y_p[o] through W[o][i], so dx_p[i] is the dot
-#       product of column i of W with dy_p:              linear(columns(W), dy_p).
-#   dW[o][i] = sum_p dy_p[o] * x_p[i]: W[o][i] carries x_p[i] into y_p[o] at every
-#       position, so dW is the sum over positions of the outer products dy_p ⊗ x_p.
-
-
-def weight_grad(dys: list[list[float]], xs: list[list[float]]) -> Matrix:
-    """dW for y_p = W x_p at every position p, given each dy_p and x_p."""
-    return kernels.outer_sum(len(xs), len(xs[0]))(zip(*dys), xs)
 
 
 # --- the forward pass, recording what the backward pass needs ----------------------------
@@ -100,7 +100,7 @@ class LayerWeights:
 
 
 class LayerTape:
-    """One layer's intermediate values at every position, for the backward pass."""
+    """One layer's weights, and its intermediate values at every position for the backward pass."""
 
     def __init__(self, weights: LayerWeights):
         self.weights = weights
@@ -127,10 +127,50 @@ class Tape:
         self.probs: list[list[float]] = []  # the next-token distribution at each position
 
 
+def attention(ops: Ops, lt: LayerTape, x: list[float]) -> list[float]:
+    """The attention block at the next position: each head looks back over all positions so far."""
+    w, d = lt.weights, len(x)
+    h, scale = ops.rmsnorm(x)
+    lt.attn_in.append(h)
+    lt.attn_scale.append(scale)
+    qkv = ops.linear(w.qkv, h)
+    q = qkv[:d]
+    lt.queries.append(q)
+    lt.keys.append(qkv[d : 2 * d])
+    lt.values.append(qkv[2 * d :])
+    # score[t][head] = (q · k_t over the head's slice) * attn_scale, for every position t so far
+    attn_weights = softmax_by_head(ops.head_dots(lt.keys, q, ops.attn_scale))
+    lt.attn_weights.append(attn_weights)
+    # each head's output = sum_t weight_t * v_t over the head's slice
+    heads_out = ops.head_mix(lt.values, attn_weights)
+    lt.heads_out.append(heads_out)
+    return ops.add(ops.linear(w.wo, heads_out), x)  # plus the residual
+
+
+def mlp(ops: Ops, lt: LayerTape, x: list[float]) -> list[float]:
+    """The MLP block at the next position: widen, keep the positive part, narrow again."""
+    w = lt.weights
+    h, scale = ops.rmsnorm(x)
+    lt.mlp_in.append(h)
+    lt.mlp_scale.append(scale)
+    pre = ops.linear(w.fc1, h)
+    active = [j for j, u in enumerate(pre) if u > 0.0]  # relu(u) = u where u > 0, else 0
+    hidden = [pre[j] for j in active]
+    fc2_active = [w.fc2_columns[j] for j in active]
+    lt.active.append(active)
+    lt.hidden.append(hidden)
+    lt.fc2_active.append(fc2_active)
+    if not active:
+        return x
+    # fc2 · relu(pre) without the zero units: their terms, W[o][j] * 0.0, change no sum, so
+    # fc2's rows cut down to the active columns give the same floats.
+    out = kernels.dots(len(active))(zip(*fc2_active), hidden)
+    return ops.add(out, x)  # plus the residual
+
+
 def forward(config: ModelConfig, weights: dict[str, Matrix], tokens: list[int], n: int) -> tuple[float, Tape]:
     """scalar.gpt at positions 0..n-1 and the mean loss, with the same floats."""
     ops = ops_for(config)
-    d = config.n_embd
     wte, wpe, lm_head = weights["wte"], weights["wpe"], weights["lm_head"]
     tape = Tape(config, weights)
     losses = []
@@ -139,40 +179,7 @@ def forward(config: ModelConfig, weights: dict[str, Matrix], tokens: list[int], 
         tape.embedded.append(x)
         tape.embed_scale.append(scale)
         for lt in tape.layers:
-            w = lt.weights
-            # attention: each head looks back over all positions so far
-            residual = x
-            h, scale = ops.rmsnorm(x)
-            lt.attn_in.append(h)
-            lt.attn_scale.append(scale)
-            qkv = ops.linear(w.qkv, h)
-            q = qkv[:d]
-            lt.queries.append(q)
-            lt.keys.append(qkv[d : 2 * d])
-            lt.values.append(qkv[2 * d :])
-            # score[t][head] = (q · k_t over the head's slice) * attn_scale, for every t <= pos
-            attn_weights = softmax_by_head(ops.head_dots(lt.keys, q, ops.attn_scale))
-            lt.attn_weights.append(attn_weights)
-            # each head's output = sum_t weight_t * v_t over the head's slice
-            heads_out = ops.head_mix(lt.values, attn_weights)
-            lt.heads_out.append(heads_out)
-            x = ops.add(ops.linear(w.wo, heads_out), residual)
-            # MLP: widen, keep the positive part, narrow again
-            residual = x
-            h, scale = ops.rmsnorm(x)
-            lt.mlp_in.append(h)
-            lt.mlp_scale.append(scale)
-            pre = ops.linear(w.fc1, h)
-            active = [j for j, u in enumerate(pre) if u > 0.0]  # relu(u) = u where u > 0, else 0
-            hidden = [pre[j] for j in active]
-            fc2_active = [w.fc2_columns[j] for j in active]
-            lt.active.append(active)
-            lt.hidden.append(hidden)
-            lt.fc2_active.append(fc2_active)
-            # fc2 · relu(pre) without the zero units: their terms, W[o][j] * 0.0, change no sum,
-            # so the rows of fc2 cut down to the active columns give the same floats.
-            out = kernels.dots(len(active))(zip(*fc2_active), hidden) if active else [0.0] * d
-            x = ops.add(out, residual)
+            x = mlp(ops, lt, attention(ops, lt, x))
         tape.final.append(x)
         probs = softmax(ops.linear(lm_head, x))
         tape.probs.append(probs)
@@ -180,18 +187,18 @@ def forward(config: ModelConfig, weights: dict[str, Matrix], tokens: list[int], 
     return (1 / n) * sum(losses), tape
 
 
-# --- the backward pass --------------------------------------------------------------------
+# --- the backward pass, block by block in reverse -----------------------------------------
 
 
-def mlp_backward(ops: Ops, lt: LayerTape, dx: list[list[float]], grads: dict, prefix: str) -> list[list[float]]:
-    """x_out = fc2 · relu(fc1 · h) + x_mid with h = rmsnorm(x_mid): returns dx_mid."""
+def mlp_backward(ops: Ops, lt: LayerTape, dx: list[list[float]]) -> tuple[list[list[float]], Matrix, Matrix]:
+    """x_out = x + fc2 · relu(fc1 · rmsnorm(x)) at every position: dx, dfc1 and dfc2."""
     fc1 = lt.weights.fc1
     zeros = [0.0] * len(fc1[0])
     # relu'(u) is 1 where u > 0 and 0 elsewhere, so only active units pass gradient back, and
     # only their rows of fc1 and columns of fc2 get any. Collect those one unit at a time.
     dfc1_rows = [zeros] * len(fc1)
     dfc2_columns = [zeros] * len(fc1)
-    dx_mid = []
+    dx_in = []
     for g, h, scale, active, hidden, fc2_active in zip(dx, lt.mlp_in, lt.mlp_scale, lt.active, lt.hidden, lt.fc2_active):
         if active:
             dhidden = ops.linear(fc2_active, g)  # unit j feeds every output through column j of fc2
@@ -201,10 +208,8 @@ def mlp_backward(ops: Ops, lt: LayerTape, dx: list[list[float]], grads: dict, pr
             ops.scatter_axpy(dfc2_columns, active, hidden, g)  # dfc2[:, j] += hidden_j * dx
             g = ops.add(g, ops.rmsnorm_backward(dh, h, scale))
         # (the residual path carries dx straight past the block)
-        dx_mid.append(g)
-    grads[prefix + "mlp_fc1"] = [list(row) for row in dfc1_rows]
-    grads[prefix + "mlp_fc2"] = [list(row) for row in zip(*dfc2_columns)]
-    return dx_mid
+        dx_in.append(g)
+    return dx_in, [list(row) for row in dfc1_rows], [list(row) for row in zip(*dfc2_columns)]
 
 
 def attention_backward(ops: Ops, lt: LayerTape, dheads: list[list[float]]) -> list[list[float]]:
@@ -237,10 +242,22 @@ def attention_backward(ops: Ops, lt: LayerTape, dheads: list[list[float]]) -> li
     return [q + k + v for q, k, v in zip(dq, dk, dv)]
 
 
+def attention_block_backward(ops: Ops, lt: LayerTape, dx: list[list[float]], grads: dict, prefix: str) -> list[list[float]]:
+    """x_out = x + wo · attention(q, k, v) with q, k, v = W_qkv · rmsnorm(x): dx, and the grads."""
+    dheads, grads[prefix + "attn_wo"] = linear_backward(lt.weights.wo, lt.heads_out, dx)
+    dqkv = attention_backward(ops, lt, dheads)
+    dh, dw_qkv = linear_backward(lt.weights.qkv, lt.attn_in, dqkv)
+    d = len(dx[0])
+    grads[prefix + "attn_wq"] = dw_qkv[:d]
+    grads[prefix + "attn_wk"] = dw_qkv[d : 2 * d]
+    grads[prefix + "attn_wv"] = dw_qkv[2 * d :]
+    # the residual path carries dx straight past the block
+    return [ops.add(g, ops.rmsnorm_backward(dhp, h, scale)) for g, dhp, h, scale in zip(dx, dh, lt.attn_in, lt.attn_scale)]
+
+
 def backward(config: ModelConfig, weights: dict[str, Matrix], tokens: list[int], tape: Tape) -> dict[str, Matrix]:
     ops = ops_for(config)
-    n = len(tape.probs)
-    d = config.n_embd
+    n, d = len(tape.probs), config.n_embd
     grads: dict[str, Matrix] = {}
     # loss = (1/n) sum_p -log probs_p[target_p]. Through the softmax that is the familiar
     # dlogits_p = (probs_p - onehot(target_p)) / n at each position.
@@ -250,28 +267,12 @@ def backward(config: ModelConfig, weights: dict[str, Matrix], tokens: list[int],
         g = [p * inv_n for p in probs]
         g[tokens[pos + 1]] -= inv_n
         dlogits.append(g)
-    grads["lm_head"] = weight_grad(dlogits, tape.final)
-    lm_columns, over_vocab = columns(weights["lm_head"]), kernels.dots(config.vocab_size)
-    dx = [over_vocab(lm_columns, g) for g in dlogits]
+    dx, grads["lm_head"] = linear_backward(weights["lm_head"], tape.final, dlogits)
 
     for layer in reversed(range(config.n_layer)):
-        prefix = f"layer{layer}."
-        lt = tape.layers[layer]
-        dx_mid = mlp_backward(ops, lt, dx, grads, prefix)
-        # attention: x_mid = wo · heads + x_in
-        grads[prefix + "attn_wo"] = weight_grad(dx_mid, lt.heads_out)
-        wo_columns = columns(lt.weights.wo)
-        dheads = [ops.linear(wo_columns, g) for g in dx_mid]
-        dqkv = attention_backward(ops, lt, dheads)
-        dw_qkv = weight_grad(dqkv, lt.attn_in)
-        grads[prefix + "attn_wq"] = dw_qkv[:d]
-        grads[prefix + "attn_wk"] = dw_qkv[d : 2 * d]
-        grads[prefix + "attn_wv"] = dw_qkv[2 * d :]
-        qkv_columns, over_qkv = columns(lt.weights.qkv), kernels.dots(3 * d)
-        dx = [
-            ops.add(g, ops.rmsnorm_backward(over_qkv(qkv_columns, dq), h, scale))
-            for g, dq, h, scale in zip(dx_mid, dqkv, lt.attn_in, lt.attn_scale)
-        ]
+        prefix, lt = f"layer{layer}.", tape.layers[layer]
+        dx, grads[prefix + "mlp_fc1"], grads[prefix + "mlp_fc2"] = mlp_backward(ops, lt, dx)
+        dx = attention_block_backward(ops, lt, dx, grads, prefix)
 
     # x = rmsnorm(wte[token] + wpe[pos]): both embeddings get the same gradient
     dwte = [[0.0] * d for _ in range(config.vocab_size)]
