@@ -23,7 +23,9 @@ Python 3.12 sum() compensates rounding errors; the written-out sums still add le
 right, as the scalar engine's Values do.)
 """
 
+import math
 from collections.abc import Callable, Sequence
+from operator import mul
 
 Vector = Sequence[float]
 
@@ -135,6 +137,75 @@ _SOURCES = {
 }
 _compiled: dict[tuple, Callable] = {}
 
+# Past about this many numbers a written-out kernel stops paying: beyond 256 local names
+# each one needs a longer bytecode, compiling takes longer, and at a few thousand terms the
+# sums nest too deep for the compiler (RecursionError). Larger sizes (a model far wider
+# than the default, or a vocabulary of hundreds of characters) get the plain Python
+# instead: the same floats, at the plain speed.
+MAX_WRITTEN_OUT = 256
+
+
+def _plain_dots(rows, x):
+    return [sum(map(mul, row, x)) for row in rows]
+
+
+def _plain_add(a, b):
+    return [ai + bi for ai, bi in zip(a, b)]
+
+
+def _plain_rmsnorm(x):
+    mean_square = sum([xi * xi for xi in x]) * len(x) ** -1
+    scale = (mean_square + 1e-5) ** -0.5
+    return [xi * scale for xi in x], scale
+
+
+def _plain_rmsnorm_backward(dy, y, scale):
+    c = sum(map(mul, dy, y)) / len(y)
+    return [scale * (g - yi * c) for g, yi in zip(dy, y)]
+
+
+def _plain_scatter_axpy(rows, indices, coefs, x):
+    for j, c in zip(indices, coefs):
+        rows[j] = [a + c * xi for a, xi in zip(rows[j], x)]
+
+
+def _plain_head_dots(n_head, head_dim):
+    def head_dots(rows, x, scale):
+        slices = [slice(h * head_dim, (h + 1) * head_dim) for h in range(n_head)]
+        return [tuple(sum(map(mul, row[cut], x[cut])) * scale for cut in slices) for row in rows]
+
+    return head_dots
+
+
+def _plain_head_mix(n_head, head_dim):
+    def head_mix(rows, weights):
+        pairs = list(zip(rows, weights))
+        return [sum([w[j // head_dim] * row[j] for row, w in pairs]) for j in range(n_head * head_dim)]
+
+    return head_mix
+
+
+def _plain_outer_sum(positions, width):
+    over_positions = dots(positions)
+
+    def outer_sum(dy_columns, xs):
+        x_columns = list(zip(*xs))
+        return [over_positions(x_columns, g) for g in dy_columns]
+
+    return outer_sum
+
+
+_PLAIN = {
+    "dots": lambda length: _plain_dots,
+    "add": lambda length: _plain_add,
+    "rmsnorm": lambda length: _plain_rmsnorm,
+    "rmsnorm_backward": lambda length: _plain_rmsnorm_backward,
+    "scatter_axpy": lambda length: _plain_scatter_axpy,
+    "head_dots": _plain_head_dots,
+    "head_mix": _plain_head_mix,
+    "outer_sum": _plain_outer_sum,
+}
+
 
 def kernel_source(kind: str, *sizes: int) -> str:
     """The Python source of one kernel, e.g. kernel_source("dots", 3)."""
@@ -147,9 +218,13 @@ def kernel_source(kind: str, *sizes: int) -> str:
 def _kernel(kind: str, *sizes: int) -> Callable:
     key = (kind, *sizes)
     if key not in _compiled:
-        namespace: dict = {}
-        exec(kernel_source(kind, *sizes), namespace)
-        _compiled[key] = namespace[f"{kind}_{'_'.join(map(str, sizes))}"]
+        if math.prod(sizes) > MAX_WRITTEN_OUT:
+            _check(*sizes)
+            _compiled[key] = _PLAIN[kind](*sizes)
+        else:
+            namespace: dict = {}
+            exec(kernel_source(kind, *sizes), namespace)
+            _compiled[key] = namespace[f"{kind}_{'_'.join(map(str, sizes))}"]
     return _compiled[key]
 
 

@@ -173,3 +173,24 @@ def test_adam_gives_the_floats_of_its_formula(t):
     v = [0.99 * v + (1 - 0.99) * g**2 for v, g in zip(v0, grads)]
     expected = [p - 0.004 * (mi / (1 - 0.85**t)) / ((vi / (1 - 0.99**t)) ** 0.5 + 1e-8) for p, mi, vi in zip(params, m, v)]
     assert (state.m, state.v, new) == (m, v, expected)
+
+
+def test_kernels_too_large_to_write_out_give_the_same_floats():
+    rng = random.Random(13)
+    vec = lambda size: [rng.uniform(-2, 2) for _ in range(size)]  # noqa: E731
+    length = fast_kernels.MAX_WRITTEN_OUT + 44
+    rows, x = [vec(length) for _ in range(3)], vec(length)
+    assert fast_kernels.dots(length)(rows, x) == [sum(map(mul, row, x)) for row in rows]
+    assert fast_kernels.rmsnorm(length)(x)[0] == inference.rmsnorm(x)
+    xs, dy_columns = [vec(40) for _ in range(9)], [vec(9) for _ in range(5)]
+    expected = [[sum([g[p] * xs[p][i] for p in range(9)]) for i in range(40)] for g in dy_columns]
+    assert fast_kernels.outer_sum(9, 40)(dy_columns, xs) == expected
+    rows, x = [vec(300) for _ in range(4)], vec(300)
+    expected_scores = [tuple(sum(map(mul, row[h * 30 : (h + 1) * 30], x[h * 30 : (h + 1) * 30])) * 0.5 for h in range(10)) for row in rows]
+    assert fast_kernels.head_dots(10, 30)(rows, x, 0.5) == expected_scores
+
+
+def test_a_vocabulary_of_hundreds_of_characters():
+    config = ModelConfig(vocab_size=300, n_layer=1, n_embd=4, n_head=2, block_size=4, init_std=0.3)
+    weights = ParamLayout(config).matrices(init_params(config, random.Random(6)))
+    assert_same(config, weights, [299, 17, 250, 3, 299])
