@@ -14,8 +14,8 @@ fixed length,
 each product and sum is one bytecode that the interpreter runs on floats directly, about
 half the cost. So this module writes such source text once for each kind and size it is
 asked for, compiles it with exec, and keeps the function. Each kernel's docstring gives
-the plain Python it equals, and kernel_source() shows the text it runs. Nothing else
-happens here: no other tricks, no caching of results.
+the plain Python it equals, and kernel_source() shows the text it runs. Past
+MAX_WRITTEN_OUT numbers, writing out stops paying, and that plain Python runs instead.
 
 The floats are those of the plain Python on 3.11: sum() starts from 0 and adds the
 products left to right, and `0.0 + w0 * x0 + w1 * x1 + ...` does exactly that. (From
