@@ -70,6 +70,7 @@ def write_atomically(path: Path, text: str) -> None:
     fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            os.fchmod(handle.fileno(), 0o644)  # mkstemp makes it private; a checkpoint is for sharing
             handle.write(text)
             handle.flush()
             os.fsync(handle.fileno())

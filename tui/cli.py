@@ -2,6 +2,7 @@
 
 import argparse
 import math
+import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,8 +26,12 @@ examples:
   microgpt-tui --headless --data cities.txt     train on your own file, one document per line
   microgpt-tui --headless --steps 200 --log-jsonl run.jsonl
   microgpt-tui --list-datasets                  show the known data sets and what is cached
+  microgpt-tui --headless --checkpoint run.json train, saving the run at the end (and on Ctrl+C)
+  microgpt-tui --resume run.json                open the app on a saved run and carry on
+  microgpt-tui sample --checkpoint run.json --prefix ka   names from a saved model
 
-exit status: 0 done, 2 bad input (one line on stderr says what to fix), 130 interrupted"""
+exit status: 0 done, 2 bad input (one line on stderr says what to fix), 3 the loss blew up
+(NaN or infinite; try a lower --lr), 130 interrupted (Ctrl+C)"""
 
 
 class UsageError(Exception):
@@ -117,9 +122,28 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--seed", type=whole_number, default=42, metavar="N", help="random seed for shuffling, init and sampling (default: 42)")
     train.add_argument("--log-jsonl", metavar="PATH", help="write one JSON object per step (step, loss, lr, seconds) to a new file")
 
+    saving = parser.add_argument_group("checkpoints")
+    saving.add_argument("--checkpoint", metavar="PATH", help="save the run to this JSON file at the end (and on Ctrl+C, or when it blows up); in the app, ctrl+s saves here")
+    saving.add_argument("--checkpoint-every", type=positive_int, metavar="N", help="also save every N steps (needs --checkpoint)")
+    saving.add_argument("--resume", metavar="PATH", help="continue a saved run exactly where it stopped (its model and training settings come from the file)")
+
     sampling = parser.add_argument_group("sampling")
     sampling.add_argument("--temperature", type=temperature, default=0.5, metavar="T", help="0 is greedy, 1 is the model's own distribution (default: 0.5)")
     sampling.add_argument("--num-samples", type=count, default=20, metavar="N", help="names to print after training (default: 20)")
+
+    commands = parser.add_subparsers(title="commands", dest="command", metavar="COMMAND", parser_class=OneLineParser)
+    sample = commands.add_parser(
+        "sample", help="print names from a saved model, without training (see: microgpt-tui sample --help)",
+        description="Print names made up by a saved model, without training it.",
+        epilog="example:\n  microgpt-tui sample --checkpoint run.json --prefix ka -n 5",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    sample.add_argument("--checkpoint", required=True, metavar="PATH", help="the checkpoint to sample from")
+    sample.add_argument("--prefix", default="", help="every name starts with these characters (default: none)")
+    sample.add_argument("-n", "--num-samples", type=count, default=10, metavar="N", help="how many names (default: 10)")
+    sample.add_argument("--temperature", type=temperature, default=0.5, metavar="T", help="0 is greedy, 1 is the model's own distribution (default: 0.5)")
+    sample.add_argument("--seed", type=whole_number, metavar="N",
+                        help="random seed (default: continue the saved run's generator, so a finished run's checkpoint gives the names its run printed)")
     return parser
 
 
@@ -148,6 +172,8 @@ def settings_from(args: argparse.Namespace) -> RunSettings:
     get_engine(args.engine)
     if args.log_jsonl:
         check_new_file(args.log_jsonl, "--log-jsonl")
+    if args.checkpoint_every and not args.checkpoint:
+        raise UsageError("--checkpoint-every needs --checkpoint PATH to know where to save")
     train = TrainConfig(steps=args.steps, learning_rate=args.lr, seed=args.seed)
     return RunSettings(args.n_layer, args.n_embd, args.n_head, args.block_size, train, args.engine)
 
@@ -166,26 +192,45 @@ def fail(message: str, status: int = 2) -> int:
     return status
 
 
+def options_given(argv: list[str]) -> set[str]:
+    """The long options the user typed, e.g. {"--steps"} for `--steps 5` or `--steps=5`."""
+    return {word.split("=", 1)[0] for word in argv if word.startswith("--")}
+
+
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
     args = build_parser().parse_args(argv)
     from microgpt_tui import datasets
+    from microgpt_tui.engine.checkpoint import CheckpointError
     from microgpt_tui.engine.config import ConfigError
     from microgpt_tui.engine.engines import EngineUnavailable
 
-    if args.list_datasets:
-        print(datasets.describe_datasets())
-        return 0
     try:
+        if args.command == "sample":
+            from microgpt_tui.tui.sample_command import run_sample
+
+            return run_sample(args)
+        if args.list_datasets:
+            print(datasets.describe_datasets())
+            return 0
         settings = settings_from(args)
+        from microgpt_tui.tui.runs import check_checkpoint_path, prepare_run
+
+        check_checkpoint_path(args.checkpoint, args.resume)
+        run = prepare_run(args, settings, options_given(argv))
         if args.headless:
             from microgpt_tui.tui.headless import run_headless
 
-            return run_headless(args, settings)
+            return run_headless(args, run)
         from microgpt_tui.tui.launch import run_app
 
-        return run_app(args, settings)
-    except (UsageError, ConfigError, EngineUnavailable, datasets.DatasetError) as err:
+        return run_app(args, run)
+    except (UsageError, ConfigError, EngineUnavailable, datasets.DatasetError, CheckpointError) as err:
         return fail(str(err))
+    except BrokenPipeError:
+        # the reader went away (e.g. `| head`); stop quietly, as command-line tools do
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except KeyboardInterrupt:
         print(f"{PROG}: interrupted", file=sys.stderr)
         return 130

@@ -2,12 +2,17 @@
 
 import argparse
 import json
+import signal
 import sys
 
-from microgpt_tui import datasets
+from microgpt_tui.engine import checkpoint
 from microgpt_tui.engine.sampling import generate
-from microgpt_tui.engine.trainer import Trainer
-from microgpt_tui.tui.cli import UsageError
+from microgpt_tui.engine.trainer import TrainingDiverged
+from microgpt_tui.tui.cli import PROG, UsageError
+from microgpt_tui.tui.runs import PreparedRun, make_trainer
+
+EXIT_DIVERGED = 3
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report a Ctrl+C
 
 
 def open_new_log(path: str):
@@ -24,29 +29,65 @@ def note(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
-def run_headless(args: argparse.Namespace, settings) -> int:
-    dataset = datasets.resolve_dataset(args.data, args.dataset)
-    config = settings.model_config(len(dataset.chars) + 1)
-    trainer = Trainer(dataset.docs, config, settings.train, settings.engine)
-    note(
-        f"training on {dataset.description}: {config.vocab_size} tokens, "
-        f"{trainer.num_params:,} parameters, {settings.engine} engine, {settings.train.steps} steps"
-    )
+class StopRequest:
+    """Ctrl+C asks the loop to stop at the next step boundary instead of tearing a step in half."""
+
+    def __init__(self):
+        self.requested = False
+
+    def __enter__(self):
+        self._previous = signal.signal(signal.SIGINT, self._request)
+        return self
+
+    def _request(self, signum, frame):
+        self.requested = True
+
+    def __exit__(self, *exc):
+        signal.signal(signal.SIGINT, self._previous)
+
+
+def run_headless(args: argparse.Namespace, run: PreparedRun) -> int:
+    trainer = make_trainer(run.dataset.docs, run.config, run.train, run.engine, run.resume)
+    config, dataset, steps = trainer.config, run.dataset, trainer.train.steps
+    started = f"resuming {args.resume} at step {trainer.step_count}" if run.resume else "training"
+    note(f"{started} on {dataset.description}: {config.vocab_size} tokens, "
+         f"{trainer.num_params:,} parameters, {run.engine} engine, {steps} steps")
     long_docs = dataset.count_longer_than(config.block_size)
     if long_docs:
         note(f"note: {long_docs:,} documents are longer than the block size; each trains on its first {config.block_size} positions")
+
+    def save() -> str:
+        """Save if --checkpoint was given; the words to add to a closing message."""
+        if not args.checkpoint:
+            return ""
+        checkpoint.save(trainer.checkpoint(dataset.name, dataset.sha256), args.checkpoint)
+        return f"; saved step {trainer.step_count} to {args.checkpoint}"
+
     log = open_new_log(args.log_jsonl) if args.log_jsonl else None
     try:
-        steps = settings.train.steps
-        while not trainer.done:
-            record = trainer.step()
-            print(f"step {record.step:4d} / {steps:4d} | loss {record.loss:.4f}", flush=True)
-            if log:
-                log.write(json.dumps({"step": record.step, "loss": record.loss, "lr": record.lr, "seconds": record.seconds}) + "\n")
-                log.flush()
+        with StopRequest() as stop:
+            while not trainer.done and not stop.requested:
+                try:
+                    record = trainer.step()
+                except TrainingDiverged as err:
+                    saved = save()
+                    note(f"{PROG}: {err}{saved}; try a lower --lr (this run used {trainer.train.learning_rate})")
+                    return EXIT_DIVERGED
+                print(f"step {record.step:4d} / {steps:4d} | loss {record.loss:.4f}", flush=True)
+                if log:
+                    log.write(json.dumps({"step": record.step, "loss": record.loss, "lr": record.lr, "seconds": record.seconds}) + "\n")
+                    log.flush()
+                if args.checkpoint_every and record.step % args.checkpoint_every == 0 and not trainer.done:
+                    save()
+        if stop.requested:
+            saved = save()
+            how = f"; continue with --resume {args.checkpoint}" if saved else ""
+            note(f"{PROG}: interrupted at step {trainer.step_count} of {steps}{saved}{how}")
+            return EXIT_INTERRUPTED
     finally:
         if log:
             log.close()
+    save()
     if args.num_samples:
         print("--- inference (new, hallucinated names) ---")
         weights = trainer.weights()
@@ -54,3 +95,4 @@ def run_headless(args: argparse.Namespace, settings) -> int:
             name = generate(config, weights, trainer.tokenizer, trainer.rng, args.temperature)
             print(f"sample {i + 1:2d}: {name}")
     return 0
+

@@ -5,16 +5,13 @@ from __future__ import annotations
 import argparse
 import contextlib
 
-from microgpt_tui import datasets
+from microgpt_tui.tui.runs import PreparedRun
 from microgpt_tui.tui.cli import UsageError
 
 
-def run_app(args: argparse.Namespace, settings) -> int:
-    # Loading may download the data set on first use, with a progress bar on the
-    # terminal; that has to happen before the app takes the screen over.
-    dataset = datasets.resolve_dataset(args.data, args.dataset)
-    config = settings.model_config(len(dataset.chars) + 1)
-    settings.train.validate()
+def run_app(args: argparse.Namespace, run: PreparedRun) -> int:
+    # The data set (downloaded on first use, with a progress bar on the terminal) and any
+    # checkpoint were loaded by prepare_run, before the app takes the screen over.
     if not 0 <= args.temperature <= 2:
         raise UsageError(f"--temperature {args.temperature} is outside the app's slider (0 to 2)")
 
@@ -23,10 +20,10 @@ def run_app(args: argparse.Namespace, settings) -> int:
     from microgpt_tui.tui.headless import open_new_log
     from microgpt_tui.tui.training import RunSpec
 
-    spec = RunSpec(dataset.docs, config, settings.train, settings.engine, start_paused=args.paused)
+    spec = RunSpec(run.dataset.docs, run.config, run.train, run.engine, start_paused=args.paused, resume=run.resume)
     with contextlib.ExitStack() as cleanup:
         log = cleanup.enter_context(open_new_log(args.log_jsonl)) if args.log_jsonl else None
-        app = MicroGPTApp(spec, dataset.description, temperature=args.temperature, step_log=log)
+        app = MicroGPTApp(spec, run.dataset.description, temperature=args.temperature, step_log=log)
         # Whatever way the app ends, the training process must not outlive it.
         cleanup.callback(app.connection.close)
         app.run()

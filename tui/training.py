@@ -26,8 +26,10 @@ import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from microgpt_tui.engine.checkpoint import Checkpoint
 from microgpt_tui.engine.config import ModelConfig, TrainConfig
-from microgpt_tui.engine.trainer import StepRecord, Trainer
+from microgpt_tui.engine.trainer import StepRecord
+from microgpt_tui.tui.runs import make_trainer
 from microgpt_tui.tui.snapshot import ModelSnapshot, snapshot_of
 
 # How often a running session reports. Step records are batched, so a fast engine
@@ -64,6 +66,7 @@ class RunSpec:
     train: TrainConfig
     engine: str
     start_paused: bool = False
+    resume: Checkpoint | None = None  # carry on from a saved run instead of starting anew
 
 
 # ---- commands: app -> run ------------------------------------------------------------
@@ -155,7 +158,7 @@ class TrainingSession:
     """A trainer that answers commands and sends reports through `send`."""
 
     def __init__(self, spec: RunSpec, send: Callable[[Report], None], clock: Callable[[], float] = time.monotonic):
-        self.trainer = Trainer(spec.docs, spec.config, spec.train, spec.engine)
+        self.trainer = make_trainer(spec.docs, spec.config, spec.train, spec.engine, spec.resume)
         self.send = send
         self.clock = clock
         self.state = State.PAUSED if spec.start_paused else State.RUNNING

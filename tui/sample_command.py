@@ -1,0 +1,25 @@
+"""`microgpt-tui sample`: names from a saved model, without training."""
+
+import argparse
+import random
+
+from microgpt_tui.engine import checkpoint
+from microgpt_tui.engine.params import ParamLayout
+from microgpt_tui.engine.sampling import check_prefix, generate
+from microgpt_tui.engine.tokenizer import Tokenizer
+from microgpt_tui.tui.cli import UsageError
+
+
+def run_sample(args: argparse.Namespace) -> int:
+    saved = checkpoint.load(args.checkpoint)
+    tokenizer = Tokenizer(saved.chars)
+    problem = check_prefix(saved.config, tokenizer, args.prefix)
+    if problem:
+        raise UsageError(f"--prefix {args.prefix!r}: {problem}")
+    rng = random.Random(args.seed)
+    if args.seed is None:
+        rng.setstate(saved.rng_state)  # the saved run's own generator, where its run left it
+    weights = ParamLayout(saved.config).matrices(saved.params)
+    for _ in range(args.num_samples):
+        print(generate(saved.config, weights, tokenizer, rng, args.temperature, args.prefix))
+    return 0
