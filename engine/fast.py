@@ -22,7 +22,6 @@ from itertools import chain
 
 from microgpt_tui.engine import fast_kernels as kernels
 from microgpt_tui.engine.config import ModelConfig
-from microgpt_tui.engine.inference import softmax
 from microgpt_tui.engine.params import Matrix
 
 
@@ -51,6 +50,7 @@ class Ops:
         #   paths and writing x = h / s gives  dx_i = s * (dh_i - h_i * (dh · h) / d).
         self.rmsnorm_backward = kernels.rmsnorm_backward(d)
         self.scatter_axpy = kernels.scatter_axpy(d)  # rows[j] += c_j * x for several j
+        self.softmax_vocab = kernels.softmax(config.vocab_size)  # inference.softmax over the logits
         self.head_dots = kernels.head_dots(n_head, head_dim)  # one dot product per head
         self.head_mix = kernels.head_mix(n_head, head_dim)  # sum_t w_t[head] * row_t, per head
         self.n_head = n_head
@@ -78,7 +78,8 @@ def linear_backward(w: Matrix, xs: list[list[float]], dys: list[list[float]]) ->
 
 def softmax_by_head(scores: list[tuple[float, ...]]) -> list[tuple[float, ...]]:
     """inference.softmax over the positions t, for each head: scores[t][head] -> weights[t][head]."""
-    return list(zip(*[softmax(list(head_scores)) for head_scores in zip(*scores)]))
+    softmax_seen = kernels.softmax(len(scores))
+    return list(zip(*[softmax_seen(head_scores) for head_scores in zip(*scores)]))
 
 
 # The softmax's own backward, which attention_backward uses in a form with no loop over t:
@@ -181,7 +182,7 @@ def forward(config: ModelConfig, weights: dict[str, Matrix], tokens: list[int], 
         for lt in tape.layers:
             x = mlp(ops, lt, attention(ops, lt, x))
         tape.final.append(x)
-        probs = softmax(ops.linear(lm_head, x))
+        probs = ops.softmax_vocab(ops.linear(lm_head, x))
         tape.probs.append(probs)
         losses.append(-math.log(probs[tokens[pos + 1]]))
     return (1 / n) * sum(losses), tape

@@ -80,6 +80,18 @@ def _rmsnorm_backward(length: int) -> str:
     )
 
 
+def _softmax(length: int) -> str:
+    exps = "".join(f"    e{i} = exp(s{i} - top)\n" for i in range(length))
+    return (
+        f"def softmax_{length}(logits):\n"
+        f"    {_names('s', length)} = logits\n"
+        f"    top = max(logits)\n"
+        f"{exps}"
+        f"    inverse_total = (0.0 + {' + '.join(f'e{i}' for i in range(length))}) ** -1\n"
+        f"    return [{', '.join(f'e{i} * inverse_total' for i in range(length))}]\n"
+    )
+
+
 def _scatter_axpy(length: int) -> str:
     return (
         f"def scatter_axpy_{length}(rows, indices, coefs, x):\n"
@@ -130,6 +142,7 @@ _SOURCES = {
     "add": _add,
     "rmsnorm": _rmsnorm,
     "rmsnorm_backward": _rmsnorm_backward,
+    "softmax": _softmax,
     "scatter_axpy": _scatter_axpy,
     "head_dots": _head_dots,
     "head_mix": _head_mix,
@@ -162,6 +175,13 @@ def _plain_rmsnorm(x):
 def _plain_rmsnorm_backward(dy, y, scale):
     c = sum(map(mul, dy, y)) / len(y)
     return [scale * (g - yi * c) for g, yi in zip(dy, y)]
+
+
+def _plain_softmax(logits):
+    top = max(logits)
+    exps = [math.exp(v - top) for v in logits]
+    inverse_total = sum(exps) ** -1
+    return [e * inverse_total for e in exps]
 
 
 def _plain_scatter_axpy(rows, indices, coefs, x):
@@ -200,6 +220,7 @@ _PLAIN = {
     "add": lambda length: _plain_add,
     "rmsnorm": lambda length: _plain_rmsnorm,
     "rmsnorm_backward": lambda length: _plain_rmsnorm_backward,
+    "softmax": lambda length: _plain_softmax,
     "scatter_axpy": lambda length: _plain_scatter_axpy,
     "head_dots": _plain_head_dots,
     "head_mix": _plain_head_mix,
@@ -222,7 +243,7 @@ def _kernel(kind: str, *sizes: int) -> Callable:
             _check(*sizes)
             _compiled[key] = _PLAIN[kind](*sizes)
         else:
-            namespace: dict = {}
+            namespace: dict = {"exp": math.exp}
             exec(kernel_source(kind, *sizes), namespace)
             _compiled[key] = namespace[f"{kind}_{'_'.join(map(str, sizes))}"]
     return _compiled[key]
@@ -257,6 +278,17 @@ def rmsnorm_backward(length: int) -> Callable[[Vector, Vector, float], list[floa
     """rmsnorm_backward(length)(dy, y, scale) == [scale * (g - yi * c) for g, yi in zip(dy, y)]
     with c = sum(map(mul, dy, y)) / len(y)."""
     return _kernel("rmsnorm_backward", length)
+
+
+def softmax(length: int) -> Callable[[Vector], list[float]]:
+    """softmax(length)(logits) == inference.softmax(logits): the same floats.
+
+    top = max(logits)
+    exps = [math.exp(v - top) for v in logits]
+    inverse_total = sum(exps) ** -1
+    return [e * inverse_total for e in exps]
+    """
+    return _kernel("softmax", length)
 
 
 def scatter_axpy(length: int) -> Callable[[list, Sequence[int], Vector, Vector], None]:

@@ -110,6 +110,7 @@ def test_kernels_match_their_plain_definitions(length):
     assert fast_kernels.dots(length)(rows, x) == [sum(map(mul, row, x)) for row in rows]
     assert fast_kernels.dots(length)([], x) == []
     assert fast_kernels.add(length)(a, x) == [ai + xi for ai, xi in zip(a, x)]
+    assert fast_kernels.softmax(length)(x) == inference.softmax(x)
     # rmsnorm: inference.rmsnorm's floats, and its scale
     y, scale = fast_kernels.rmsnorm(length)(x)
     assert y == inference.rmsnorm(x)
@@ -182,6 +183,7 @@ def test_kernels_too_large_to_write_out_give_the_same_floats():
     rows, x = [vec(length) for _ in range(3)], vec(length)
     assert fast_kernels.dots(length)(rows, x) == [sum(map(mul, row, x)) for row in rows]
     assert fast_kernels.rmsnorm(length)(x)[0] == inference.rmsnorm(x)
+    assert fast_kernels.softmax(length)(x) == inference.softmax(x)
     xs, dy_columns = [vec(40) for _ in range(9)], [vec(9) for _ in range(5)]
     expected = [[sum([g[p] * xs[p][i] for p in range(9)]) for i in range(40)] for g in dy_columns]
     assert fast_kernels.outer_sum(9, 40)(dy_columns, xs) == expected
