@@ -1,17 +1,20 @@
 """Benchmark: the scalar and fast engines on the same documents, and sampling speed.
 
-    python benchmarks/bench_engines.py [NAMES_TXT] [--scalar-steps N] [--repeats N]
+    python benchmarks/bench_engines.py [NAMES_TXT] [--scalar-steps N] [--rounds N]
     python benchmarks/bench_engines.py [NAMES_TXT] --memory
 
 Trains the default model (the reference's settings) on names.txt, by default the copy in
 ../shared/datasets/ beside the repo. It reports, per engine, the wall time per step of
 Trainer.step() (forward, backward, Adam and the trainer's own bookkeeping):
 
-- scalar on the first --scalar-steps steps of the default run (it takes ~0.1 s a step);
+- scalar on the first --scalar-steps steps of the default run (it takes ~0.15 s a step;
+  --scalar-steps 1000 times the whole run, in about 2.5 minutes a round);
 - fast on the same first steps, so the ratio compares like with like, and on the whole
-  1000-step run. The fast runs are repeated (--repeats) and the best and median reported,
-  because other processes on a shared machine add noise;
+  1000-step run;
 - the time to sample 20 names at temperature 0.5 from the fast run's final weights.
+
+It does this for several rounds (--rounds) and prints each round and the medians: other
+processes on a shared machine change its speed from one minute to the next.
 
 --memory instead trains the fast engine for 20,000 steps (the documents wrap around) and
 reports the resident set size at step 1,000 and at the end; they should differ by < 10 MB.
@@ -69,24 +72,34 @@ def rss_mb() -> float:
     raise RuntimeError("no VmRSS in /proc/self/status")
 
 
-def speed(docs: list[str], scalar_steps: int, repeats: int) -> None:
-    print(f"default model, {len(docs):,} documents; ms per Trainer.step(), wall clock")
-    scalar = ms_per_step(new_trainer(docs, "scalar"), scalar_steps)
-    print(f"scalar  steps 1-{scalar_steps}: {scalar:8.2f} ms/step")
-
-    first, full = [], []
-    for _ in range(repeats):
+def speed(docs: list[str], scalar_steps: int, rounds: int) -> None:
+    """Each round times the scalar engine on the first steps, then the fast engine on the same
+    steps and on the rest of the run; the ratio of each round compares runs made a few
+    seconds apart, which matters on a machine whose speed changes with other work."""
+    print(f"default model, {len(docs):,} documents; wall-clock ms per Trainer.step()")
+    # The fast engine compiles each kernel the first time a run needs it; one whole run
+    # first compiles them all, so the rounds time training alone. Say what that costs.
+    first_run, second_run = (ms_per_step(new_trainer(docs, "fast"), 1000) for _ in range(2))
+    print(f"(fast: the first run in this process took {first_run * 1000 - second_run * 1000:.0f} ms longer; it compiled the kernels)")
+    print(f"round  scalar 1-{scalar_steps}  fast 1-{scalar_steps}  ratio  fast 1-1000")
+    scalars, firsts, fulls, ratios = [], [], [], []
+    for round_number in range(1, rounds + 1):
+        scalar = ms_per_step(new_trainer(docs, "scalar"), scalar_steps)
         trainer = new_trainer(docs, "fast")
-        first.append(ms_per_step(trainer, scalar_steps))
+        first = ms_per_step(trainer, scalar_steps)
         rest = ms_per_step(trainer, 1000 - scalar_steps)
-        full.append((first[-1] * scalar_steps + rest * (1000 - scalar_steps)) / 1000)
-    print(f"fast    steps 1-{scalar_steps}: {min(first):8.3f} ms/step best, {statistics.median(first):.3f} median of {repeats}")
-    print(f"fast    steps 1-1000: {min(full):8.3f} ms/step best, {statistics.median(full):.3f} median of {repeats}")
-    print(f"ratio   steps 1-{scalar_steps}: {scalar / min(first):6.1f}x (fast best), {scalar / statistics.median(first):.1f}x (fast median)")
+        full = (first * scalar_steps + rest * (1000 - scalar_steps)) / 1000
+        scalars.append(scalar)
+        firsts.append(first)
+        fulls.append(full)
+        ratios.append(scalar / first)
+        print(f"{round_number:5d}  {scalar:10.2f}  {first:10.3f}  {ratios[-1]:5.1f}x  {full:10.3f}")
+    median = statistics.median
+    print(f"median {median(scalars):10.2f}  {median(firsts):10.3f}  {median(ratios):5.1f}x  {median(fulls):10.3f}")
 
     ms, names = sample_ms(trainer)
-    print(f"sample  20 names, temperature 0.5: {ms:.2f} ms (best of 5)")
-    print("        " + " ".join(names))
+    print(f"sampling 20 names at temperature 0.5 (fast run's final weights): {ms:.2f} ms, best of 5")
+    print("  " + " ".join(names))
 
 
 def memory(docs: list[str], steps: int = 20_000) -> None:
@@ -107,7 +120,7 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("names", nargs="?", type=Path, default=DEFAULT_NAMES, help="names.txt (default: %(default)s)")
     parser.add_argument("--scalar-steps", type=int, default=100, help="steps to time the scalar engine on (default: 100)")
-    parser.add_argument("--repeats", type=int, default=3, help="runs of the fast engine (default: 3)")
+    parser.add_argument("--rounds", type=int, default=3, help="rounds of scalar-then-fast runs (default: 3)")
     parser.add_argument("--memory", action="store_true", help="train the fast engine 20,000 steps and report RSS")
     args = parser.parse_args(argv)
     if not args.names.is_file():
@@ -119,7 +132,7 @@ def main(argv=None) -> int:
     if args.memory:
         memory(docs)
     else:
-        speed(docs, args.scalar_steps, max(1, args.repeats))
+        speed(docs, args.scalar_steps, max(1, args.rounds))
     return 0
 
 
