@@ -77,10 +77,10 @@ def speed(docs: list[str], scalar_steps: int, rounds: int) -> None:
     steps and on the rest of the run; the ratio of each round compares runs made a few
     seconds apart, which matters on a machine whose speed changes with other work."""
     print(f"default model, {len(docs):,} documents; wall-clock ms per Trainer.step()")
-    # The fast engine compiles each kernel the first time a run needs it; one whole run
-    # first compiles them all, so the rounds time training alone. Say what that costs.
-    first_run, second_run = (ms_per_step(new_trainer(docs, "fast"), 1000) for _ in range(2))
-    print(f"(fast: the first run in this process took {first_run * 1000 - second_run * 1000:.0f} ms longer; it compiled the kernels)")
+    # The fast engine compiles each kernel the first time a run needs it (about 80 of them,
+    # some 40 ms in all); an untimed whole run first compiles them, so rounds time training.
+    warm_up = ms_per_step(new_trainer(docs, "fast"), 1000)
+    print(f"warm-up: a first fast run, compiling its kernels, {warm_up:.3f} ms/step (not counted below)")
     print(f"round  scalar 1-{scalar_steps}  fast 1-{scalar_steps}  ratio  fast 1-1000")
     scalars, firsts, fulls, ratios = [], [], [], []
     for round_number in range(1, rounds + 1):
