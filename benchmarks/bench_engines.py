@@ -22,6 +22,7 @@ This is a benchmark to run by hand, not a test: the figures depend on the machin
 """
 
 import argparse
+import gc
 import random
 import statistics
 import sys
@@ -45,6 +46,9 @@ def new_trainer(docs: list[str], engine: str, steps: int = 1000) -> Trainer:
 
 
 def ms_per_step(trainer: Trainer, steps: int) -> float:
+    # start each timing with no garbage left over from the run before (the scalar engine
+    # leaves the collector's counters high, and its next full pass would land here)
+    gc.collect()
     start = time.perf_counter()
     for _ in range(steps):
         trainer.step()
