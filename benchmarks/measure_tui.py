@@ -39,11 +39,14 @@ SESSION = f"measure-tui-{os.getpid()}"
 TEMPERATURE = re.compile(r"temperature\b.*?(\d+\.\d\d)")
 
 
+COMMAND = ["microgpt-tui"]  # --command replaces it
+
+
 def app_command() -> list[str]:
-    exe = shutil.which("microgpt-tui")
+    exe = shutil.which(COMMAND[0])
     if exe is None:
-        sys.exit("microgpt-tui is not on PATH: activate the project's virtual environment first")
-    return [exe]
+        sys.exit(f"{COMMAND[0]} is not on PATH: activate the project's virtual environment first")
+    return [exe, *COMMAND[1:]]
 
 
 def tmux(*args: str) -> str:
@@ -102,7 +105,7 @@ def press_and_time(key: str, changed) -> float:
             return time.perf_counter() - started
         if time.perf_counter() - started > 2.0:
             raise TimeoutError(f"pressing {key!r} changed nothing within 2 s")
-        time.sleep(0.002)  # each capture starts a tmux client; don't let polling hog a core
+        time.sleep(0.004)  # each capture starts a tmux client; don't let polling hog a core
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -133,20 +136,26 @@ def log_rate(log: Path, steps: int, process_alive) -> float:
     """Steps per second between 10 % and 90 % of the run, from a growing JSONL log."""
     low, high = steps // 10, steps * 9 // 10
     marks: dict[str, tuple[float, int]] = {}
+    lines, offset, polls = 0, 0, 0
     while "high" not in marks:
-        if not process_alive():
-            raise RuntimeError("the run ended before reaching 90 % of its steps")
+        polls += 1
+        alive = polls % 50 or process_alive()  # asked once a second: it may start a process
         try:
-            with log.open("rb") as f:
-                lines = f.read().count(b"\n")
+            with log.open("rb") as f:  # read only what is new: the poll must not cost a core
+                f.seek(offset)
+                chunk = f.read()
         except FileNotFoundError:
-            lines = 0
+            chunk = b""
+        offset += len(chunk)
+        lines += chunk.count(b"\n")
         now = time.perf_counter()
         if "low" not in marks and lines >= low:
             marks["low"] = (now, lines)
         if lines >= high:
             marks["high"] = (now, lines)
-        time.sleep(0.01)
+        elif not alive:
+            raise RuntimeError("the run ended before reaching 90 % of its steps")
+        time.sleep(0.02)
     (t0, s0), (t1, s1) = marks["low"], marks["high"]
     return (s1 - s0) / (t1 - t0)
 
@@ -177,9 +186,11 @@ def main() -> int:
     parser.add_argument("--presses", type=int, default=40, help="key presses for the latency figure (default: 40)")
     parser.add_argument("--steps", type=int, default=3000, help="steps per throughput run (default: 3000)")
     parser.add_argument("--repeats", type=int, default=3, help="throughput runs of each kind (default: 3)")
+    parser.add_argument("--command", default="microgpt-tui", help="the program to run (default: microgpt-tui)")
     parser.add_argument("--skip-latency", action="store_true")
     parser.add_argument("--skip-throughput", action="store_true")
     args = parser.parse_args()
+    COMMAND[:] = args.command.split()
     if shutil.which("tmux") is None:
         sys.exit("tmux is needed: apt-get install tmux")
     print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")

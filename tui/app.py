@@ -31,7 +31,7 @@ from microgpt_tui.tui.too_small import MIN_HEIGHT, MIN_WIDTH, TooSmall
 from microgpt_tui.tui.training import State
 
 TEMPERATURE_STEP = 0.05
-STATUS_EVERY = 0.1  # seconds between status line redraws while steps pour in
+STATUS_EVERY = 0.2  # seconds between status line redraws while steps pour in (keys redraw at once)
 
 # Keys that are also text: while a text box has focus they go into it, not to the app.
 TYPING_ACTIONS = {"toggle_pause", "step", "cooler", "hotter", "help", "quit"}
@@ -174,10 +174,16 @@ class MicroGPTApp(App[None]):
     def on_snapshot_taken(self, message: messages.SnapshotTaken) -> None:
         if self._shutting_down:
             return
-        snapshot = message.snapshot
-        self.latest_snapshot = snapshot
-        self.progress.step = snapshot.step
+        self.latest_snapshot = message.snapshot
+        self.progress.step = message.snapshot.step
         self._status_dirty = True
+        # Redrawing three panes is the costliest thing the app does; whatever a key
+        # just changed (the state, the temperature) is painted first.
+        self.call_after_refresh(self._show_snapshot, message.snapshot)
+
+    def _show_snapshot(self, snapshot) -> None:
+        if self._shutting_down or snapshot is not self.latest_snapshot:
+            return  # a newer one is on its way to the panes
         for pane in (self.query_one(AttentionPane), self.query_one(ParametersPane), self.query_one(SamplePane)):
             pane.show_snapshot(snapshot)
         if snapshot.done and not self._final_samples_shown:

@@ -25,7 +25,7 @@ from microgpt_tui.engine.trainer import StepRecord
 from microgpt_tui.tui.training import VALIDATION_EVERY
 
 SMOOTHING = 50  # steps in the moving average
-REDRAW_EVERY = 0.1  # seconds: steps can arrive hundreds a second, the eye needs ten frames
+REDRAW_EVERY = 0.2  # seconds: steps arrive hundreds a second; five frames a second read as live
 FILL = " ▁▂▃▄▅▆▇█"  # eighths of a cell, for a curve finer than one row
 
 

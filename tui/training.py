@@ -33,11 +33,11 @@ from microgpt_tui.tui.runs import make_trainer
 from microgpt_tui.tui.snapshot import ModelSnapshot, snapshot_of
 
 # How often a running session reports. Step records are batched, so a fast engine
-# sends ~20 small messages a second instead of hundreds. A snapshot (a copy of all the
+# sends ten small messages a second instead of hundreds. A snapshot (a copy of all the
 # weights and their statistics, ~160 KB pickled) goes once a second while running, and
 # at once on pause or step: each one redraws three panes, and on a 2-core machine the
 # app's drawing slows both the keys and the training (measured: benchmarks/measure_tui.py).
-STEPS_EVERY = 0.05  # seconds
+STEPS_EVERY = 0.1  # seconds
 SNAPSHOT_EVERY = 1.0  # seconds
 
 # Validation: the mean loss per character on names the run never trains on. Scoring a
