@@ -15,6 +15,7 @@ from microgpt_tui.tui.app import MicroGPTApp
 from microgpt_tui.tui.bridge import InProcessTraining
 from microgpt_tui.tui.help_screen import HelpScreen
 from microgpt_tui.tui.loss_pane import LossPane
+from microgpt_tui.tui.quit_dialog import QuitDialog
 from microgpt_tui.tui.sample_pane import SamplePane
 from microgpt_tui.tui.status_line import StatusLine
 from microgpt_tui.tui.too_small import TooSmall
@@ -168,6 +169,8 @@ async def test_q_stops_the_worker_and_the_app():
         await wait_for(pilot, lambda: app.progress.step >= 1)
         worker = next(w for w in app.workers if w.group == "training")
         await pilot.press("q")
+        assert isinstance(app.screen, QuitDialog)  # steps were taken and not saved
+        await pilot.press("d")
         await wait_for(pilot, lambda: worker.is_finished, timeout=1.0)
     assert app.return_code == 0
     with pytest.raises(EOFError):  # the stand-in was told to stop

@@ -45,7 +45,7 @@ async def test_real_steps_reach_the_loss_pane(tmp_path):
         assert app.progress.step == 50
         assert len(app.query_one(LossPane).history.losses) == 50
         process = app.connection.process
-        await pilot.press("q")
+        await pilot.press("q", "d")  # d: quit without saving
         quit_at = time.monotonic()
     process.join(1.0)
     assert process.exitcode is not None and time.monotonic() - quit_at < 1.0
@@ -59,7 +59,7 @@ async def test_q_while_training_runs_ends_the_worker_and_the_child():
         await wait_for(pilot, lambda: app.progress.step >= 5)
         worker = next(w for w in app.workers if w.group == "training")
         process = app.connection.process
-        await pilot.press("q")
+        await pilot.press("q", "d")  # d: quit without saving
         quit_at = time.monotonic()
     process.join(1.0)
     assert process.exitcode is not None

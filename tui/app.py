@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
+from pathlib import Path
 
 from textual import events, work
 from textual.app import App, ComposeResult, SystemCommand
@@ -18,13 +19,17 @@ from textual.screen import Screen
 from textual.widgets import Footer, Input, TextArea
 from textual.worker import get_current_worker
 
+from microgpt_tui.engine import checkpoint
 from microgpt_tui.engine.params import ParamLayout
+from microgpt_tui.engine.tokenizer import Tokenizer
 from microgpt_tui.tui import messages, training
 from microgpt_tui.tui.attention_pane import AttentionPane
 from microgpt_tui.tui.bridge import ChildProcessTraining, TrainingConnection
 from microgpt_tui.tui.help_screen import HelpScreen
 from microgpt_tui.tui.loss_pane import LossPane
 from microgpt_tui.tui.parameters_pane import ParametersPane
+from microgpt_tui.tui.path_dialog import PathDialog
+from microgpt_tui.tui.quit_dialog import QuitDialog
 from microgpt_tui.tui.sample_pane import SamplePane
 from microgpt_tui.tui.status_line import Progress, StatusLine, StepRate
 from microgpt_tui.tui.too_small import MIN_HEIGHT, MIN_WIDTH, TooSmall
@@ -39,7 +44,7 @@ TYPING_ACTIONS = {"toggle_pause", "step", "cooler", "hotter", "help", "quit"}
 
 class MicroGPTApp(App[None]):
     TITLE = "microgpt-tui"
-    CSS_PATH = ["app.tcss", "loss_pane.tcss", "attention_pane.tcss", "parameters_pane.tcss", "sample_pane.tcss"]
+    CSS_PATH = ["app.tcss", "loss_pane.tcss", "attention_pane.tcss", "parameters_pane.tcss", "sample_pane.tcss", "dialogs.tcss"]
     AUTO_FOCUS = None  # start with nothing focused, so space and n work at once
 
     # The screen gets one class per axis from these; app.tcss stacks the panes on a
@@ -57,6 +62,8 @@ class MicroGPTApp(App[None]):
         Binding("tab", "app.focus_next", "Next", priority=True),
         Binding("shift+tab", "app.focus_previous", "Previous", show=False, priority=True),
         Binding("question_mark", "help", "Help", key_display="?", priority=True),
+        Binding("ctrl+s", "save", "Save", priority=True),
+        Binding("ctrl+o", "open", "Open", priority=True),
         Binding("escape", "leave_text_box", "Leave box", show=False),
         Binding("q", "quit", "Quit", priority=True),
     ]
@@ -69,11 +76,13 @@ class MicroGPTApp(App[None]):
         connection: TrainingConnection | None = None,
         temperature: float | None = None,
         step_log=None,
+        checkpoint_path: str | None = None,
     ) -> None:
         """`connection` defaults to a child process; tests pass an InProcessTraining.
 
         `step_log` is an open text file that receives one JSON line per step, as
-        --log-jsonl writes in headless mode.
+        --log-jsonl writes in headless mode. `checkpoint_path` is where ctrl+s saves
+        (--checkpoint, or the --resume file); without it, ctrl+s asks.
         """
         super().__init__()
         self.spec = spec
@@ -87,6 +96,11 @@ class MicroGPTApp(App[None]):
         self._final_samples_shown = False
         self._status_dirty = True
         self._quitting = False
+        self.checkpoint_path = checkpoint_path
+        # Files this run may overwrite: its own checkpoint, never anything else on disk.
+        self._own_files = {Path(checkpoint_path).resolve()} if checkpoint_path else set()
+        self._saved_step = spec.resume.step if spec.resume else 0
+        self._quit_after_save = False
 
     # ---- layout --------------------------------------------------------------------
 
@@ -150,6 +164,12 @@ class MicroGPTApp(App[None]):
         if self._shutting_down:
             return
         self.query_one(SamplePane).set_training_names(message.info.training_names)
+        # A resumed or loaded run brings its history: redraw the curve from it.
+        losses = message.info.losses
+        self.query_one(LossPane).replace_history(losses)
+        self.progress.step = len(losses)
+        self.rate.reset()
+        self._status_dirty = True
 
     def on_training_state_changed(self, message: messages.TrainingStateChanged) -> None:
         if self._shutting_down:
@@ -196,7 +216,17 @@ class MicroGPTApp(App[None]):
         self.validation.append(message)
         self.query_one(LossPane).add_validation(message.step, message.loss, message.names)
 
+    def on_checkpoint_saved(self, message: messages.CheckpointSaved) -> None:
+        self._saved_step = message.step
+        self._own_files.add(Path(message.path).resolve())
+        self.checkpoint_path = message.path
+        if self._quit_after_save:
+            self._really_quit()
+            return
+        self.notify(f"step {message.step} saved to {message.path}", title="Checkpoint saved", timeout=4)
+
     def on_training_failed(self, message: messages.TrainingFailed) -> None:
+        self._quit_after_save = False  # a failed save must not lose the run by quitting
         if self._shutting_down:
             return
         self.notify(message.reason, title="Training stopped", severity="error", timeout=10)
@@ -260,7 +290,73 @@ class MicroGPTApp(App[None]):
         if isinstance(self.focused, (Input, TextArea)):
             self.set_focus(None)
 
+    # ---- checkpoints: save, open, and quitting with unsaved steps ------------------
+
+    def action_save(self) -> None:
+        if self.checkpoint_path:
+            self.save_to(self.checkpoint_path)
+        else:
+            self._ask_for_path_then_save()
+
+    def _ask_for_path_then_save(self) -> None:
+        dialog = PathDialog("Save a checkpoint", "Enter saves, Escape cancels. An existing file is never overwritten.",
+                            initial=f"microgpt-step{self.progress.step}.json")
+        self.push_screen(dialog, lambda path: self.save_to(path) if path else self._cancel_quit_after_save())
+
+    def save_to(self, path: str) -> None:
+        """Ask the training process to write a checkpoint, unless that would overwrite a stranger's file."""
+        target = Path(path).expanduser()
+        if target.exists() and target.resolve() not in self._own_files:
+            self._quit_after_save = False
+            self.notify(f"{path} already exists and is not this run's checkpoint; choose another name",
+                        title="Not saved", severity="error", timeout=8)
+            return
+        if not target.parent.is_dir():
+            self._quit_after_save = False
+            self.notify(f"the folder {target.parent} does not exist", title="Not saved", severity="error", timeout=8)
+            return
+        self.connection.send(training.Save(str(target)))
+
+    def _cancel_quit_after_save(self) -> None:
+        self._quit_after_save = False
+
+    def action_open(self) -> None:
+        dialog = PathDialog("Open a checkpoint", "Training pauses on the loaded run. Escape cancels.")
+        self.push_screen(dialog, lambda path: self.open_checkpoint(path) if path else None)
+
+    def open_checkpoint(self, path: str) -> None:
+        """Load a checkpoint into the running app; any problem is a notification, and the current run stays."""
+        try:
+            saved = checkpoint.load(Path(path).expanduser())
+        except checkpoint.CheckpointError as err:
+            self.notify(str(err), title="Not loaded", severity="error", timeout=10)
+            return
+        data_chars = Tokenizer.from_documents(self.spec.docs).chars
+        if saved.chars != data_chars:
+            self.notify(f"{path} was trained on another vocabulary ({''.join(saved.chars)!r}); "
+                        "start microgpt-tui with its data to open it", title="Not loaded", severity="error", timeout=10)
+            return
+        self.connection.send(training.Load(saved))
+        self._saved_step = saved.step
+        self._own_files.add(Path(path).expanduser().resolve())
+        self.checkpoint_path = path
+        self.notify(f"opened step {saved.step} of {saved.train.steps} from {path}", title="Checkpoint loaded", timeout=4)
+
     def action_quit(self) -> None:
+        unsaved = self.progress.step - self._saved_step
+        if unsaved > 0 and not self._quitting:
+            self.push_screen(QuitDialog(unsaved), self._quit_chosen)
+        else:
+            self._really_quit()
+
+    def _quit_chosen(self, choice: str) -> None:
+        if choice == "discard":
+            self._really_quit()
+        elif choice == "save":
+            self._quit_after_save = True
+            self.action_save()
+
+    def _really_quit(self) -> None:
         self.stop_training()
         self.exit()
 
@@ -279,3 +375,5 @@ class MicroGPTApp(App[None]):
         yield SystemCommand("Lower the temperature", "[: sample more greedily (0.05 less)", self.action_cooler)
         yield SystemCommand("Raise the temperature", "]: sample more adventurously (0.05 more)", self.action_hotter)
         yield SystemCommand("Help: how to read the panes", "?: what each pane shows", self.action_help)
+        yield SystemCommand("Save a checkpoint", "ctrl+s: write the run to a JSON file to resume later", self.action_save)
+        yield SystemCommand("Open a checkpoint", "ctrl+o: carry on from a saved run", self.action_open)

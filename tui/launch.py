@@ -20,10 +20,12 @@ def run_app(args: argparse.Namespace, run: PreparedRun) -> int:
     from microgpt_tui.tui.headless import open_new_log
     from microgpt_tui.tui.training import RunSpec
 
-    spec = RunSpec(run.dataset.docs, run.config, run.train, run.engine, start_paused=args.paused, resume=run.resume)
+    spec = RunSpec(run.dataset.docs, run.config, run.train, run.engine, start_paused=args.paused, resume=run.resume,
+                   dataset_name=run.dataset.name, dataset_sha256=run.dataset.sha256)
     with contextlib.ExitStack() as cleanup:
         log = cleanup.enter_context(open_new_log(args.log_jsonl)) if args.log_jsonl else None
-        app = MicroGPTApp(spec, run.dataset.description, temperature=args.temperature, step_log=log)
+        app = MicroGPTApp(spec, run.dataset.description, temperature=args.temperature, step_log=log,
+                          checkpoint_path=args.checkpoint or args.resume)
         # Whatever way the app ends, the training process must not outlive it.
         cleanup.callback(app.connection.close)
         app.run()

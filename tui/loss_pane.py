@@ -210,6 +210,14 @@ class LossPane(Vertical):
             self.history.add(record.loss)
         self._dirty = True
 
+    def replace_history(self, losses: Iterable[float]) -> None:
+        """Start the curve again from a run's saved losses (a resumed or loaded run)."""
+        self.history = LossHistory()
+        for loss in losses:
+            self.history.add(loss)
+        self.query_one(LossCurve).history = self.history
+        self._dirty = True
+
     def add_validation(self, step: int, loss: float, names: int) -> None:
         self.history.validation.append(ValidationPoint(step, loss, names))
         self._dirty = True

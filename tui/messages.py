@@ -51,6 +51,13 @@ class ValidationScored(Message):
         self.names = names
 
 
+class CheckpointSaved(Message):
+    def __init__(self, path: str, step: int) -> None:
+        super().__init__()
+        self.path = path
+        self.step = step
+
+
 class TrainingFailed(Message):
     def __init__(self, reason: str) -> None:
         super().__init__()
@@ -70,6 +77,8 @@ def message_for(report: training.Report) -> Message:
             return SnapshotTaken(snapshot)
         case training.ValidationScored(step, loss, names):
             return ValidationScored(step, loss, names)
+        case training.Saved(path, step):
+            return CheckpointSaved(path, step)
         case training.Failed(reason):
             return TrainingFailed(reason)
     raise TypeError(f"unknown report {report!r}")

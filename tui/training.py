@@ -4,12 +4,12 @@ Training is pure Python and keeps a core busy, so it runs in its own process (se
 bridge.py): a thread in the app's process would hold the GIL and make every key press
 wait. The two sides only exchange the small picklable objects defined here:
 
-    app -> run   commands: Run, Pause, Step, SendSnapshot, Stop
+    app -> run   commands: Run, Pause, Step, SendSnapshot, Save, Load, Stop
     run -> app   reports:  Ready, StateChanged, StepsTaken, SnapshotTaken,
-                           ValidationScored, Failed
+                           ValidationScored, Saved, Failed
 
-A later command (save or load a checkpoint) or report (the loss went NaN) is one more
-dataclass here and one more case in TrainingSession.handle or .advance.
+A new command or report is one more dataclass here and one more case in
+TrainingSession.handle or .advance.
 
 TrainingSession holds the trainer and answers commands. It does not know how it is
 driven: the child process runs it flat out, and tests drive it step by step in-process.
@@ -26,9 +26,10 @@ import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from microgpt_tui.engine.checkpoint import Checkpoint
+from microgpt_tui.engine import checkpoint
+from microgpt_tui.engine.checkpoint import Checkpoint, CheckpointError
 from microgpt_tui.engine.config import ModelConfig, TrainConfig
-from microgpt_tui.engine.trainer import StepRecord
+from microgpt_tui.engine.trainer import StepRecord, TrainingDiverged
 from microgpt_tui.tui.runs import make_trainer
 from microgpt_tui.tui.snapshot import ModelSnapshot, snapshot_of
 
@@ -67,6 +68,8 @@ class RunSpec:
     engine: str
     start_paused: bool = False
     resume: Checkpoint | None = None  # carry on from a saved run instead of starting anew
+    dataset_name: str = ""  # which data this is, written into checkpoints
+    dataset_sha256: str = ""
 
 
 # ---- commands: app -> run ------------------------------------------------------------
@@ -93,11 +96,25 @@ class SendSnapshot:
 
 
 @dataclass(frozen=True)
+class Save:
+    """Write a checkpoint of the run as it is now to `path`; report Saved or Failed."""
+
+    path: str
+
+
+@dataclass(frozen=True)
+class Load:
+    """Carry on from a checkpoint the app has already read and checked, paused."""
+
+    checkpoint: Checkpoint
+
+
+@dataclass(frozen=True)
 class Stop:
     """End the run and the process."""
 
 
-Command = Run | Pause | Step | SendSnapshot | Stop
+Command = Run | Pause | Step | SendSnapshot | Save | Load | Stop
 
 
 # ---- reports: run -> app -------------------------------------------------------------
@@ -111,6 +128,7 @@ class RunInfo:
     engine: str
     training_names: frozenset[str]  # the documents the run trains on (not the held-out ones)
     held_out: int  # how many names are kept aside for validation
+    losses: tuple[float, ...] = ()  # the loss of every step so far: a resumed run's history
 
 
 @dataclass(frozen=True)
@@ -142,13 +160,19 @@ class ValidationScored:
 
 
 @dataclass(frozen=True)
+class Saved:
+    path: str
+    step: int
+
+
+@dataclass(frozen=True)
 class Failed:
-    """Training raised an exception; the run is paused and says why in one line."""
+    """Something went wrong (the loss blew up, a save failed); the run is paused and says why in one line."""
 
     reason: str
 
 
-Report = Ready | StateChanged | StepsTaken | SnapshotTaken | ValidationScored | Failed
+Report = Ready | StateChanged | StepsTaken | SnapshotTaken | ValidationScored | Saved | Failed
 
 
 # ---- the run's side ------------------------------------------------------------------
@@ -158,24 +182,30 @@ class TrainingSession:
     """A trainer that answers commands and sends reports through `send`."""
 
     def __init__(self, spec: RunSpec, send: Callable[[Report], None], clock: Callable[[], float] = time.monotonic):
-        self.trainer = make_trainer(spec.docs, spec.config, spec.train, spec.engine, spec.resume)
+        self.spec = spec
         self.send = send
         self.clock = clock
-        self.state = State.PAUSED if spec.start_paused else State.RUNNING
+        self._start(make_trainer(spec.docs, spec.config, spec.train, spec.engine, spec.resume),
+                    State.PAUSED if spec.start_paused else State.RUNNING)
+
+    def _start(self, trainer, state: State) -> None:
+        """Take over `trainer` (a new run, or one resumed from a checkpoint) and announce it."""
+        self.trainer = trainer
         self._pending: list[StepRecord] = []
         self._training_seconds = self._validation_seconds = 0.0
-        self._last_steps_sent = self._last_snapshot_sent = clock()
-        trainer = self.trainer
+        self._last_steps_sent = self._last_snapshot_sent = self.clock()
         info = RunInfo(
             num_params=trainer.num_params,
             vocab_size=trainer.config.vocab_size,
             total_steps=trainer.train.steps,
-            engine=spec.engine,
+            engine=trainer.engine_name,
             training_names=frozenset(trainer.train_docs),
             held_out=len(trainer.val_docs),
+            losses=tuple(trainer.losses),
         )
-        send(Ready(info))
-        send(StateChanged(self.state))
+        self.send(Ready(info))
+        self.state = State.DONE if trainer.done else state
+        self.send(StateChanged(self.state))
         self._send_snapshot()
 
     @property
@@ -202,7 +232,27 @@ class TrainingSession:
                     self._flush()
             case SendSnapshot():
                 self._send_snapshot()
+            case Save(path):
+                self._send_steps()
+                self._save(path)
+            case Load(saved):
+                self._send_steps()
+                try:
+                    trainer = make_trainer(self.spec.docs, saved.config, saved.train, self.trainer.engine_name, saved)
+                except CheckpointError as err:
+                    self.send(Failed(str(err)))
+                else:
+                    self._start(trainer, State.PAUSED)
         return True
+
+    def _save(self, path: str) -> None:
+        spec = self.spec
+        try:
+            checkpoint.save(self.trainer.checkpoint(spec.dataset_name, spec.dataset_sha256), path)
+        except (OSError, CheckpointError) as err:
+            self.send(Failed(f"could not save {path}: {getattr(err, 'strerror', None) or err}"))
+        else:
+            self.send(Saved(path, self.trainer.step_count))
 
     def advance(self) -> None:
         """Take one step of a running session, sending what is due."""
@@ -220,6 +270,12 @@ class TrainingSession:
     def _take_step(self) -> None:
         try:
             record = self.trainer.step()
+        except TrainingDiverged as err:
+            self._send_steps()
+            self._set_state(State.PAUSED)
+            self.send(Failed(f"{err}. Training is paused; lower --lr, or load a checkpoint (ctrl+o)."))
+            self._send_snapshot()
+            return
         except Exception as err:  # a bug or a numeric failure: keep the app alive and say so
             self._pending.clear()
             self._set_state(State.PAUSED)
