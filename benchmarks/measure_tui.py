@@ -7,9 +7,9 @@ Two figures, with the issue's targets:
 1. Key press -> screen change, p50 and p95 (target: p95 < 50 ms). The app runs in a
    detached tmux session of 120x40 on a long run, so training goes on throughout. The
    script sends `]` and `[` in turn (the sample pane's temperature moves by 0.05) and
-   `space` (the status line flips between RUNNING and PAUSED), and polls
-   `tmux capture-pane -p` until the screen shows the change. The figure includes tmux's
-   own delivery and drawing, and the polling (one capture takes a few ms).
+   `space` (the status line flips between RUNNING and PAUSED), and polls the screen
+   (capture-pane, through one tmux control-mode client, every millisecond) until it
+   shows the change. The figure includes tmux's own delivery and drawing.
 
 2. Training steps/s in the app vs headless (target: the app keeps >= 90 %). Both train
    the same settings with --log-jsonl; the script counts the log's lines as they appear
@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import random
 import re
 import shutil
 import statistics
@@ -53,8 +54,55 @@ def tmux(*args: str) -> str:
     return subprocess.run(["tmux", *args], check=True, capture_output=True, text=True).stdout
 
 
+class ControlClient:
+    """One tmux client in control mode (tmux -C): commands go in on stdin, answers come back
+    between %begin and %end. Polling the screen through it costs microseconds, where
+    starting a `tmux capture-pane` process each time would take a core from the app."""
+
+    def __init__(self, session: str):
+        self.process = subprocess.Popen(["tmux", "-C", "attach", "-t", session],
+                                        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, bufsize=1)
+        self._answer()  # attaching answers once
+        self.command("refresh-client -f no-output")  # no copy of everything the app draws
+
+    def command(self, line: str) -> list[str]:
+        self.process.stdin.write(line + "\n")
+        self.process.stdin.flush()
+        return self._answer()
+
+    def _answer(self) -> list[str]:
+        lines: list[str] = []
+        inside = False
+        while True:
+            line = self.process.stdout.readline()
+            if not line:
+                raise RuntimeError("the tmux control client went away")
+            if line.startswith("%begin"):
+                inside, lines = True, []
+            elif line.startswith(("%end", "%error")) and inside:
+                return lines
+            elif inside:
+                lines.append(line.rstrip("\n"))
+
+    def close(self) -> None:
+        self.process.stdin.close()
+        self.process.wait()
+
+
+CLIENT: list[ControlClient] = []  # the control client while an app runs
+
+
 def screen() -> str:
+    if CLIENT:
+        return "\n".join(CLIENT[0].command(f"capture-pane -p -t {SESSION}"))
     return tmux("capture-pane", "-p", "-t", SESSION)
+
+
+def send_key(key: str) -> None:
+    if CLIENT:
+        CLIENT[0].command(f"send-keys -t {SESSION} {key}")
+    else:
+        tmux("send-keys", "-t", SESSION, key)
 
 
 def start_app(args: list[str], width: int = 120, height: int = 40) -> None:
@@ -98,14 +146,40 @@ def press_and_time(key: str, changed) -> float:
     """Seconds from sending `key` until `changed(screen)` is true."""
     before = screen()
     started = time.perf_counter()
-    tmux("send-keys", "-t", SESSION, key)
+    send_key(key)
     while True:
         now = screen()
         if changed(before, now):
             return time.perf_counter() - started
         if time.perf_counter() - started > 2.0:
             raise TimeoutError(f"pressing {key!r} changed nothing within 2 s")
-        time.sleep(0.004)  # each capture starts a tmux client; don't let polling hog a core
+        time.sleep(0.001)
+
+
+def cpu_seconds() -> dict[int, tuple[float, str]]:
+    """Every process's CPU time so far, with its command line."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    found = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace").strip()
+        except OSError:
+            continue
+        found[int(entry.name)] = ((int(fields[11]) + int(fields[12])) / ticks, command)
+    return found
+
+
+def others_busy(before: dict, after: dict, seconds: float, ours: tuple[str, ...]) -> list[str]:
+    """Processes not started by this measurement that used over 20 % of a core meanwhile."""
+    busy = []
+    for pid, (used, command) in after.items():
+        share = (used - before.get(pid, (0.0, ""))[0]) / seconds
+        if share > 0.2 and command and not any(word in command for word in ours):  # no command line: a kernel thread
+            busy.append(f"{share:.0%} {command[:70]}")
+    return busy
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -115,20 +189,22 @@ def percentile(values: list[float], q: float) -> float:
 
 def measure_latency(data: str, presses: int) -> dict[str, list[float]]:
     start_app(["--data", data, "--steps", "200000"])
+    CLIENT.append(ControlClient(SESSION))
     try:
         wait_until(lambda: (current_step(screen()) or 0) > 50 and state_on(screen()) == "RUNNING")
         brackets: list[float] = []
         for i in range(presses):
             key = "]" if i % 2 == 0 else "["
             brackets.append(press_and_time(key, lambda a, b: temperature_on(a) != temperature_on(b)))
-            time.sleep(0.15)
+            time.sleep(random.uniform(0.2, 0.5))  # a person's pace, and never in step with the app's timers
         spaces: list[float] = []
         for _ in range(max(10, presses // 2)):
             spaces.append(press_and_time("Space", lambda a, b: state_on(a) != state_on(b)))
-            time.sleep(0.15)
+            time.sleep(random.uniform(0.2, 0.5))
         step_before_quit = current_step(screen())
         return {"] and [ (temperature)": brackets, "space (RUNNING/PAUSED)": spaces, "_step": [step_before_quit]}
     finally:
+        CLIENT.pop().close()
         stop_app()
 
 
@@ -194,6 +270,7 @@ def main() -> int:
     if shutil.which("tmux") is None:
         sys.exit("tmux is needed: apt-get install tmux")
     print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    cpu_before, started = cpu_seconds(), time.monotonic()
 
     ok = True
     if not args.skip_latency:
@@ -219,6 +296,12 @@ def main() -> int:
         print(f"  the app keeps {ratio:.1%} of headless speed")
 
     print(f"\nload average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    ours = ("microgpt-tui", "multiprocessing", "measure_tui", "tmux")
+    busy = others_busy(cpu_before, cpu_seconds(), time.monotonic() - started, ours)
+    if busy:
+        print("other processes were busy meanwhile; the figures are pessimistic:")
+        for line in busy:
+            print(f"  {line}")
     print("targets met" if ok else "TARGETS MISSED")
     return 0 if ok else 1
 
