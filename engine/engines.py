@@ -10,17 +10,14 @@ ENGINES = {
     "scalar": scalar.loss_and_grads,
     "fast": fast.loss_and_grads,
 }
-ENGINE_CHOICES = ("scalar", "fast")
 DEFAULT_ENGINE = "fast"
 
 
-class EngineUnavailable(ValueError):
+class UnknownEngine(ValueError):
     pass
 
 
 def get_engine(name: str):
     if name not in ENGINES:
-        if name in ENGINE_CHOICES:
-            raise EngineUnavailable(f"the {name} engine is not built yet; use --engine scalar")
-        raise EngineUnavailable(f"unknown engine {name!r}; choose one of: {', '.join(ENGINES)}")
+        raise UnknownEngine(f"unknown engine {name!r}; choose one of: {', '.join(ENGINES)}")
     return ENGINES[name]

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from microgpt_tui.engine.config import ModelConfig, TrainConfig
-from microgpt_tui.engine.engines import DEFAULT_ENGINE, ENGINE_CHOICES, get_engine
+from microgpt_tui.engine.engines import DEFAULT_ENGINE, ENGINES
 
 PROG = "microgpt-tui"
 
@@ -102,7 +102,7 @@ def build_parser() -> argparse.ArgumentParser:
     mode = parser.add_argument_group("what to run")
     mode.add_argument("--headless", action="store_true", help="train in the terminal, without the app")
     mode.add_argument("--paused", action="store_true", help="open the app with training paused")
-    mode.add_argument("--engine", choices=ENGINE_CHOICES, default=DEFAULT_ENGINE,
+    mode.add_argument("--engine", choices=list(ENGINES), default=DEFAULT_ENGINE,
                       help=f"how gradients are computed: scalar (Value autograd, like the reference) or fast (default: {DEFAULT_ENGINE})")
 
     data = parser.add_argument_group("data")
@@ -169,7 +169,6 @@ def settings_from(args: argparse.Namespace) -> RunSettings:
         raise UsageError(f"--n-embd ({args.n_embd}) must be divisible by --n-head ({args.n_head}), so every head gets an equal slice")
     if args.data and args.dataset:
         raise UsageError("give either --data or --dataset, not both")
-    get_engine(args.engine)
     if args.log_jsonl:
         check_new_file(args.log_jsonl, "--log-jsonl")
     if args.checkpoint_every and not args.checkpoint:
@@ -203,7 +202,6 @@ def main(argv: list[str] | None = None) -> int:
     from microgpt_tui import datasets
     from microgpt_tui.engine.checkpoint import CheckpointError
     from microgpt_tui.engine.config import ConfigError
-    from microgpt_tui.engine.engines import EngineUnavailable
 
     try:
         if args.command == "sample":
@@ -225,7 +223,7 @@ def main(argv: list[str] | None = None) -> int:
         from microgpt_tui.tui.launch import run_app
 
         return run_app(args, run)
-    except (UsageError, ConfigError, EngineUnavailable, datasets.DatasetError, CheckpointError) as err:
+    except (UsageError, ConfigError, datasets.DatasetError, CheckpointError) as err:
         return fail(str(err))
     except BrokenPipeError:
         # the reader went away (e.g. `| head`); stop quietly, as command-line tools do
