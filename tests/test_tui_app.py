@@ -184,7 +184,7 @@ async def test_status_line_follows_the_run_to_done_and_the_panes_stay_live():
         await pilot.pause(0.15)
         assert "DONE" in status(app) and "step 6/6" in status(app)
         sample = app.query_one(SamplePane)
-        assert len(sample.completions) == 20  # shown on their own at DONE
+        await wait_for(pilot, lambda: len(sample.completions) == 20)  # shown on their own at DONE
         assert app.validation[-1].step == 6 and app.validation[-1].names == 5
         await pilot.press("space", "n")  # nothing to resume or step: no error, no change
         assert app.progress.state is State.DONE
