@@ -40,6 +40,14 @@ def notices(app) -> str:
     return " | ".join(str(n.message) for n in app._notifications)
 
 
+async def fill_path_dialog(pilot, key: str, path) -> None:
+    """Press `key` (ctrl+s or ctrl+o), type `path` into the dialog it opens, and press Enter."""
+    await pilot.press(key)
+    assert isinstance(pilot.app.screen, PathDialog)
+    pilot.app.screen.query_one(Input).value = str(path)
+    await pilot.press("enter")
+
+
 async def take_steps(pilot, count):
     app = pilot.app
     await wait_for(pilot, lambda: app.latest_snapshot is not None)
@@ -66,15 +74,10 @@ async def test_ctrl_s_asks_for_a_path_and_never_overwrites_another_file(tmp_path
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
         await take_steps(pilot, 2)
-        await pilot.press("ctrl+s")
-        assert isinstance(app.screen, PathDialog)
-        app.screen.query_one(Input).value = str(precious)
-        await pilot.press("enter")
+        await fill_path_dialog(pilot, "ctrl+s", precious)
         await wait_for(pilot, lambda: "already exists" in notices(app))
         assert precious.read_text() == "mine"
-        await pilot.press("ctrl+s")
-        app.screen.query_one(Input).value = str(tmp_path / "new.json")
-        await pilot.press("enter")
+        await fill_path_dialog(pilot, "ctrl+s", tmp_path / "new.json")
         await wait_for(pilot, lambda: (tmp_path / "new.json").exists())
         assert checkpoint.load(tmp_path / "new.json").step == 2
 
@@ -151,10 +154,7 @@ async def test_opening_a_checkpoint_carries_on_from_it(tmp_path):
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
         await take_steps(pilot, 2)
-        await pilot.press("ctrl+o")
-        assert isinstance(app.screen, PathDialog)
-        app.screen.query_one(Input).value = str(path)
-        await pilot.press("enter")
+        await fill_path_dialog(pilot, "ctrl+o", path)
         await wait_for(pilot, lambda: app.latest_snapshot.step == 5)
         assert app.progress.state is State.PAUSED
         assert app.query_one(LossPane).history.losses == trainer.losses
