@@ -35,11 +35,13 @@ from microgpt_tui.tui.snapshot import ModelSnapshot, snapshot_of
 
 # How often a running session reports. Step records are batched, so a fast engine
 # sends ten small messages a second instead of hundreds. A snapshot (a copy of all the
-# weights and their statistics, ~160 KB pickled) goes once a second while running, and
-# at once on pause or step: each one redraws three panes, and on a 2-core machine the
-# app's drawing slows both the keys and the training (measured: benchmarks/measure_tui.py).
+# weights and their statistics, ~160 KB pickled) goes every two seconds while running,
+# and at once on pause or step: each one redraws three panes, which takes 50-120 ms (the
+# attention grids change size with every name), and a key pressed meanwhile waits. Once a
+# second put one key press in ten past 50 ms; every two seconds keeps p95 under it
+# (measured: benchmarks/measure_tui.py).
 STEPS_EVERY = 0.1  # seconds
-SNAPSHOT_EVERY = 1.0  # seconds
+SNAPSHOT_EVERY = 2.0  # seconds
 
 # Validation: the mean loss per character on names the run never trains on. Scoring a
 # name costs about half a step of the fast engine, so while running only the first
