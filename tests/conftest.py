@@ -1,9 +1,20 @@
-"""Fixtures shared by every test module."""
+"""Fixtures shared by every test module, and constants the modules import (`from conftest import ...`)."""
 
+import hashlib
 import json
+import socket
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
+
+import microgpt_tui.tui as tui_package
+from microgpt_tui.datasets import KNOWN_DATASETS
+from microgpt_tui.datasets.registry import KnownDataset
+from microgpt_tui.engine.config import ModelConfig, TrainConfig
+from microgpt_tui.engine.tokenizer import Tokenizer
+from microgpt_tui.engine.trainer import Trainer
+from microgpt_tui.tui.snapshot import ModelSnapshot, snapshot_of
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 NAMES_TXT = SHARED / "datasets" / "names.txt"
@@ -49,3 +60,65 @@ def pytest_configure(config):
 def reference_run() -> dict:
     """The reference's 1000 per-step losses and 20 samples (tests/data/reference_run.json)."""
     return json.loads(REFERENCE_RUN.read_text())
+
+
+# --- the panes' tests: a small model trained on names that need no download ---
+
+TUI_DIR = Path(tui_package.__file__).parent  # where the panes' .tcss files are
+
+# the first 50 names of names.txt, so the tests need no download
+FIFTY_NAMES = """emma olivia ava isabella sophia charlotte mia amelia harper evelyn abigail emily elizabeth
+mila ella avery sofia camila aria scarlett victoria madison luna grace chloe penelope layla riley zoey
+nora lily eleanor hannah lillian addison aubrey ellie stella natalie zoe leah hazel violet aurora
+savannah audrey brooklyn bella claire skylar""".split()
+
+
+@pytest.fixture(scope="module")
+def two_snapshots() -> tuple[ModelSnapshot, ModelSnapshot]:
+    """The default model on FIFTY_NAMES after 2 steps and after 3: the weights and the current document differ."""
+    vocab_size = Tokenizer.from_documents(FIFTY_NAMES).vocab_size
+    trainer = Trainer(FIFTY_NAMES, ModelConfig(vocab_size=vocab_size), TrainConfig(steps=20, seed=42))
+    trainer.step()
+    trainer.step()
+    first = snapshot_of(trainer)
+    trainer.step()
+    return first, snapshot_of(trainer)
+
+
+@pytest.fixture(scope="module")
+def model_snapshot(two_snapshots) -> ModelSnapshot:
+    """The default model on FIFTY_NAMES after 2 steps."""
+    return two_snapshots[0]
+
+
+# --- the datasets' tests: a cache folder of their own and a registry that expects a stand-in ---
+
+
+@pytest.fixture
+def cache(tmp_path, monkeypatch) -> Path:
+    """A fresh, not yet created cache folder (MICROGPT_TUI_CACHE); replaces pytest's own `cache` fixture."""
+    folder = tmp_path / "cache"
+    monkeypatch.setenv("MICROGPT_TUI_CACHE", str(folder))
+    return folder
+
+
+@pytest.fixture
+def dead_port() -> int:
+    """A port on which nothing listens, so connecting is refused at once."""
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    sock.close()
+    return port
+
+
+def expect_names_file(monkeypatch, content: bytes, doc_count: int) -> KnownDataset:
+    """Make the registry expect `content` instead of the real 228 KB names.txt."""
+    known = replace(
+        KNOWN_DATASETS["names"],
+        sha256=hashlib.sha256(content).hexdigest(),
+        size=len(content),
+        doc_count=doc_count,
+    )
+    monkeypatch.setitem(KNOWN_DATASETS, "names", known)
+    return known

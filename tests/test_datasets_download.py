@@ -1,16 +1,16 @@
 """First-run download of a named set, against a local HTTP server (never the internet)."""
 
-import hashlib
 import http.server
 import os
 import socket
 import threading
-from dataclasses import replace
 
 import pytest
 
 import microgpt_tui.datasets.download as download_module
-from microgpt_tui.datasets import KNOWN_DATASETS, DatasetError, load_named
+from microgpt_tui.datasets import DatasetError, load_named
+
+from conftest import expect_names_file
 
 FAKE = b"emma\nolivia\n\n  ava \r\nisabella\n"
 FAKE_DOCS = ("emma", "olivia", "ava", "isabella")
@@ -74,34 +74,13 @@ def server():
     srv.close()
 
 
-@pytest.fixture
-def cache(tmp_path, monkeypatch):
-    folder = tmp_path / "cache"
-    monkeypatch.setenv("MICROGPT_TUI_CACHE", str(folder))
-    return folder
+# cache (a fresh MICROGPT_TUI_CACHE folder) and dead_port come from conftest.py
 
 
 @pytest.fixture
 def fake_names(monkeypatch):
     """Make the registry expect FAKE instead of the real 228 KB names.txt."""
-    known = replace(
-        KNOWN_DATASETS["names"],
-        sha256=hashlib.sha256(FAKE).hexdigest(),
-        size=len(FAKE),
-        doc_count=len(FAKE_DOCS),
-    )
-    monkeypatch.setitem(KNOWN_DATASETS, "names", known)
-    return known
-
-
-@pytest.fixture
-def dead_port():
-    """A port on which nothing listens, so connecting is refused at once."""
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    sock.close()
-    return port
+    return expect_names_file(monkeypatch, FAKE, doc_count=len(FAKE_DOCS))
 
 
 def use_url(monkeypatch, url):
@@ -120,6 +99,14 @@ def load_error(**kwargs) -> str:
     message = str(info.value)
     assert "\n" not in message
     assert "--data PATH" in message
+    return message
+
+
+def download_error(monkeypatch, url) -> str:
+    """Download from `url`, which must fail, and return the one-line message, which names `url`."""
+    use_url(monkeypatch, url)
+    message = load_error()
+    assert url in message
     return message
 
 
@@ -161,19 +148,13 @@ def test_damaged_cache_file_is_downloaded_again(server, cache, fake_names, monke
 
 
 def test_checksum_mismatch(server, cache, fake_names, monkeypatch):
-    url = server.url("/wrong.txt")
-    use_url(monkeypatch, url)
-    message = load_error()
-    assert url in message
+    message = download_error(monkeypatch, server.url("/wrong.txt"))
     assert "checksum" in message
     assert_cache_empty(cache)
 
 
 def test_body_cut_short(server, cache, fake_names, monkeypatch):
-    url = server.url("/short.txt")
-    use_url(monkeypatch, url)
-    message = load_error()
-    assert url in message
+    message = download_error(monkeypatch, server.url("/short.txt"))
     assert "cut short" in message
     assert f"of {len(FAKE):,} bytes" in message
     assert_cache_empty(cache)
@@ -186,19 +167,13 @@ def test_body_larger_than_the_registered_file(server, cache, fake_names, monkeyp
 
 
 def test_http_404(server, cache, fake_names, monkeypatch):
-    url = server.url("/nowhere.txt")
-    use_url(monkeypatch, url)
-    message = load_error()
-    assert url in message
+    message = download_error(monkeypatch, server.url("/nowhere.txt"))
     assert "404" in message
     assert_cache_empty(cache)
 
 
 def test_connection_refused(cache, fake_names, monkeypatch, dead_port):
-    url = f"http://127.0.0.1:{dead_port}/names.txt"
-    use_url(monkeypatch, url)
-    message = load_error()
-    assert url in message
+    message = download_error(monkeypatch, f"http://127.0.0.1:{dead_port}/names.txt")
     assert "refused" in message.lower()
     assert_cache_empty(cache)
 
@@ -209,20 +184,15 @@ def test_server_that_never_answers_times_out(cache, fake_names, monkeypatch):
     silent.bind(("127.0.0.1", 0))
     silent.listen()  # accepts the connection in the kernel but never replies
     try:
-        url = f"http://127.0.0.1:{silent.getsockname()[1]}/names.txt"
-        use_url(monkeypatch, url)
-        message = load_error()
+        message = download_error(monkeypatch, f"http://127.0.0.1:{silent.getsockname()[1]}/names.txt")
     finally:
         silent.close()
-    assert url in message
     assert "0.2 seconds" in message
     assert_cache_empty(cache)
 
 
 def test_malformed_override_address(cache, fake_names, monkeypatch):
-    use_url(monkeypatch, "names-mirror.example/names.txt")
-    message = load_error()
-    assert "names-mirror.example/names.txt" in message
+    download_error(monkeypatch, "names-mirror.example/names.txt")
     assert_cache_empty(cache)
 
 

@@ -1,8 +1,5 @@
 """The registry, the cache folder, --list-datasets, and choosing between --data and a named set."""
 
-import hashlib
-import socket
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -18,36 +15,24 @@ from microgpt_tui.datasets import (
     resolve_dataset,
 )
 
+from conftest import expect_names_file
+
 FAKE = b"emma\nolivia\n"
 
 
-@pytest.fixture
-def cache(tmp_path, monkeypatch):
-    folder = tmp_path / "cache"
-    monkeypatch.setenv("MICROGPT_TUI_CACHE", str(folder))
-    return folder
+# cache (a fresh MICROGPT_TUI_CACHE folder) and dead_port come from conftest.py
 
 
 @pytest.fixture
-def offline(monkeypatch):
+def offline(monkeypatch, dead_port):
     """Point the names URL at a refused port, so any download attempt fails loudly."""
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    sock.close()
-    monkeypatch.setenv("MICROGPT_TUI_NAMES_URL", f"http://127.0.0.1:{port}/names.txt")
+    monkeypatch.setenv("MICROGPT_TUI_NAMES_URL", f"http://127.0.0.1:{dead_port}/names.txt")
 
 
 @pytest.fixture
 def cached_fake_names(cache, monkeypatch):
     """A small stand-in for names.txt, already in the cache with a matching checksum."""
-    known = replace(
-        KNOWN_DATASETS["names"],
-        sha256=hashlib.sha256(FAKE).hexdigest(),
-        size=len(FAKE),
-        doc_count=2,
-    )
-    monkeypatch.setitem(KNOWN_DATASETS, "names", known)
+    known = expect_names_file(monkeypatch, FAKE, doc_count=2)
     cache.mkdir()
     (cache / "names.txt").write_bytes(FAKE)
     return known

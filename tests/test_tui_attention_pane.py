@@ -1,12 +1,9 @@
 """The Attention pane: a word's attention grids, following training until the user types."""
 
-from pathlib import Path
-
 import pytest
 from textual.app import App, ComposeResult
 from textual.widgets import Input, Static
 
-import microgpt_tui.tui.attention_pane as attention_pane_module
 from microgpt_tui.engine.config import ModelConfig, TrainConfig
 from microgpt_tui.engine.inference import attention_maps
 from microgpt_tui.engine.tokenizer import Tokenizer
@@ -15,35 +12,15 @@ from microgpt_tui.tui.attention_pane import AttentionPane
 from microgpt_tui.tui.heatmap import Heatmap
 from microgpt_tui.tui.snapshot import ModelSnapshot, snapshot_of
 
-TUI_DIR = Path(attention_pane_module.__file__).parent
+from conftest import FIFTY_NAMES, TUI_DIR
 
-# the first 50 names of names.txt, so the tests need no download
-NAMES = """emma olivia ava isabella sophia charlotte mia amelia harper evelyn abigail emily elizabeth
-mila ella avery sofia camila aria scarlett victoria madison luna grace chloe penelope layla riley zoey
-nora lily eleanor hannah lillian addison aubrey ellie stella natalie zoe leah hazel violet aurora
-savannah audrey brooklyn bella claire skylar""".split()
-VOCAB_SIZE = Tokenizer.from_documents(NAMES).vocab_size
-
-
-@pytest.fixture(scope="module")
-def two_snapshots() -> tuple[ModelSnapshot, ModelSnapshot]:
-    """The model after 2 steps and after 3: the weights and the current document differ."""
-    trainer = Trainer(NAMES, ModelConfig(vocab_size=VOCAB_SIZE), TrainConfig(steps=20, seed=42))
-    trainer.step()
-    trainer.step()
-    first = snapshot_of(trainer)
-    trainer.step()
-    return first, snapshot_of(trainer)
-
-
-@pytest.fixture(scope="module")
-def model_snapshot(two_snapshots) -> ModelSnapshot:
-    return two_snapshots[0]
+# two_snapshots and model_snapshot (the model on FIFTY_NAMES after 2 steps and after 3) come from conftest.py
 
 
 @pytest.fixture(scope="module")
 def two_layer_snapshot() -> ModelSnapshot:
-    trainer = Trainer(NAMES, ModelConfig(vocab_size=VOCAB_SIZE, n_layer=2), TrainConfig(steps=20, seed=42))
+    vocab_size = Tokenizer.from_documents(FIFTY_NAMES).vocab_size
+    trainer = Trainer(FIFTY_NAMES, ModelConfig(vocab_size=vocab_size, n_layer=2), TrainConfig(steps=20, seed=42))
     return snapshot_of(trainer)  # untrained weights are enough to draw maps
 
 

@@ -1,44 +1,16 @@
 """The Parameters pane: every matrix with live statistics, and a heatmap of the chosen one."""
 
-from pathlib import Path
-
-import pytest
 from textual.app import App, ComposeResult
 from textual.widgets import DataTable, RadioButton, Static
 
-import microgpt_tui.tui.parameters_pane as parameters_pane_module
-from microgpt_tui.engine.config import ModelConfig, TrainConfig
 from microgpt_tui.engine.params import matrix_shapes
-from microgpt_tui.engine.tokenizer import Tokenizer
-from microgpt_tui.engine.trainer import Trainer
 from microgpt_tui.tui.heatmap import Heatmap
 from microgpt_tui.tui.parameters_pane import ParametersPane
-from microgpt_tui.tui.snapshot import ModelSnapshot, snapshot_of
+from microgpt_tui.tui.snapshot import ModelSnapshot
 
-TUI_DIR = Path(parameters_pane_module.__file__).parent
+from conftest import TUI_DIR
 
-# the first 50 names of names.txt, so the tests need no download
-NAMES = """emma olivia ava isabella sophia charlotte mia amelia harper evelyn abigail emily elizabeth
-mila ella avery sofia camila aria scarlett victoria madison luna grace chloe penelope layla riley zoey
-nora lily eleanor hannah lillian addison aubrey ellie stella natalie zoe leah hazel violet aurora
-savannah audrey brooklyn bella claire skylar""".split()
-
-
-@pytest.fixture(scope="module")
-def two_snapshots() -> tuple[ModelSnapshot, ModelSnapshot]:
-    """The model after 2 steps and after 3."""
-    vocab_size = Tokenizer.from_documents(NAMES).vocab_size
-    trainer = Trainer(NAMES, ModelConfig(vocab_size=vocab_size), TrainConfig(steps=20, seed=42))
-    trainer.step()
-    trainer.step()
-    first = snapshot_of(trainer)
-    trainer.step()
-    return first, snapshot_of(trainer)
-
-
-@pytest.fixture(scope="module")
-def model_snapshot(two_snapshots) -> ModelSnapshot:
-    return two_snapshots[0]
+# two_snapshots and model_snapshot (the model on FIFTY_NAMES after 2 steps and after 3) come from conftest.py
 
 
 class ParametersApp(App):

@@ -1,37 +1,18 @@
 """The Sample pane: completions of a prefix, the temperature slider, next-character bars."""
 
-from pathlib import Path
-
-import pytest
 from textual.app import App, ComposeResult
 from textual.widgets import Input, Static
 
 import microgpt_tui.tui.sample_pane as sample_pane_module
-from microgpt_tui.engine.config import ModelConfig, TrainConfig
 from microgpt_tui.engine.sampling import next_token_probs
-from microgpt_tui.engine.tokenizer import Tokenizer
-from microgpt_tui.engine.trainer import Trainer
 from microgpt_tui.tui.next_char_bars import NextCharBars
 from microgpt_tui.tui.sample_pane import SamplePane
-from microgpt_tui.tui.snapshot import ModelSnapshot, snapshot_of
+from microgpt_tui.tui.snapshot import ModelSnapshot
 from microgpt_tui.tui.temperature_slider import VALUE_WIDTH, TemperatureSlider
 
-TUI_DIR = Path(sample_pane_module.__file__).parent
+from conftest import FIFTY_NAMES, TUI_DIR
 
-# the first 50 names of names.txt, so the tests need no download
-NAMES = """emma olivia ava isabella sophia charlotte mia amelia harper evelyn abigail emily elizabeth
-mila ella avery sofia camila aria scarlett victoria madison luna grace chloe penelope layla riley zoey
-nora lily eleanor hannah lillian addison aubrey ellie stella natalie zoe leah hazel violet aurora
-savannah audrey brooklyn bella claire skylar""".split()
-
-
-@pytest.fixture(scope="module")
-def model_snapshot() -> ModelSnapshot:
-    vocab_size = Tokenizer.from_documents(NAMES).vocab_size
-    trainer = Trainer(NAMES, ModelConfig(vocab_size=vocab_size), TrainConfig(steps=20, seed=42))
-    trainer.step()
-    trainer.step()
-    return snapshot_of(trainer)
+# model_snapshot (the model on FIFTY_NAMES after 2 steps) comes from conftest.py
 
 
 class SampleApp(App):
@@ -72,14 +53,14 @@ async def type_prefix(pilot, prefix: str) -> None:
 async def test_a_typed_prefix_yields_ten_completions_that_start_with_it(model_snapshot):
     app = SampleApp(model_snapshot)
     async with app.run_test(size=(100, 30)) as pilot:
-        app.pane.set_training_names(frozenset(NAMES))
+        app.pane.set_training_names(frozenset(FIFTY_NAMES))
         await type_prefix(pilot, "em")
         await pilot.press("enter")
         completions = app.pane.completions
         assert len(completions) == 10
         for completion in completions:
             assert completion.text.startswith("em")
-            assert completion.in_training_data == (completion.text in NAMES)
+            assert completion.in_training_data == (completion.text in FIFTY_NAMES)
         shown = text_of(app, "#sample-results")
         assert all(c.text in shown for c in completions)
         assert "completions of 'em'" in text_of(app, "#sample-results-title")
@@ -263,7 +244,7 @@ async def test_a_snapshot_given_before_the_pane_is_mounted_is_drawn(model_snapsh
 
 def test_sample_pane_look(model_snapshot, snap_compare):
     async def ask_for_em(pilot):
-        app.pane.set_training_names(frozenset(NAMES))
+        app.pane.set_training_names(frozenset(FIFTY_NAMES))
         await type_prefix(pilot, "em")
         await pilot.press("enter")
 
