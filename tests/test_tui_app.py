@@ -56,7 +56,7 @@ async def test_opens_paused_with_the_run_described():
     app = tiny_app()
     async with app.run_test(size=(120, 40)) as pilot:
         await started(pilot)
-        await pilot.pause(0.15)  # one status redraw
+        await wait_for(pilot, lambda: "PAUSED" in status(app))  # the state reaches the status line
         line = status(app)
         for part in ("names · 50 docs", f"{app.progress.num_params:,} params · scalar engine", "step  0/30", "PAUSED", "lr –"):
             assert part in line
@@ -91,8 +91,7 @@ async def test_n_takes_exactly_one_step():
             await pilot.pause(0.1)
             assert app.progress.step == expected
             assert steps_in_loss_pane(app) == expected
-        await pilot.pause(0.15)
-        assert "step  3/30" in status(app)
+        await wait_for(pilot, lambda: "step  3/30" in status(app))  # at the next status redraw
 
 
 async def test_n_while_running_pauses_then_steps():
@@ -181,8 +180,8 @@ async def test_status_line_follows_the_run_to_done_and_the_panes_stay_live():
     app = tiny_app(steps=6, paused=False, step_every=0.01)
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_for(pilot, lambda: app.progress.state is State.DONE and app.validation)
-        await pilot.pause(0.15)
-        assert "DONE" in status(app) and "step 6/6" in status(app)
+        # the status line redraws every STATUS_EVERY seconds: wait for it rather than guess
+        await wait_for(pilot, lambda: "DONE" in status(app) and "step 6/6" in status(app))
         sample = app.query_one(SamplePane)
         await wait_for(pilot, lambda: len(sample.completions) == 20)  # shown on their own at DONE
         assert app.validation[-1].step == 6 and app.validation[-1].names == 5
