@@ -20,7 +20,6 @@ adds the scalar engine and prints the figures.
 
 import argparse
 import json
-import random
 import sys
 import time
 from pathlib import Path

@@ -122,3 +122,16 @@ def expect_names_file(monkeypatch, content: bytes, doc_count: int) -> KnownDatas
     )
     monkeypatch.setitem(KNOWN_DATASETS, "names", known)
     return known
+
+
+# --- the command line's tests: a small names file of their own ---
+
+SOME_NAMES = "emma\nolivia\nava\nisabella\nsophia\ncharlotte\nmia\namelia\nharper\nevelyn\n" * 3
+
+
+@pytest.fixture()
+def small_data(tmp_path):
+    """Ten names, three times over, as a --data file."""
+    path = tmp_path / "names.txt"
+    path.write_text(SOME_NAMES)
+    return path

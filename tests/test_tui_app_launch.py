@@ -5,16 +5,6 @@ import pytest
 from microgpt_tui.tui import app as app_module
 from microgpt_tui.tui.cli import main
 
-SOME_NAMES = "emma\nolivia\nava\nisabella\nsophia\ncharlotte\nmia\namelia\nharper\nevelyn\n" * 3
-
-
-@pytest.fixture()
-def small_data(tmp_path):
-    path = tmp_path / "names.txt"
-    path.write_text(SOME_NAMES)
-    return path
-
-
 @pytest.fixture()
 def opened(monkeypatch):
     """Stand in for App.run: record the app that would have opened."""

@@ -1,10 +1,8 @@
 """Saving, resuming, Ctrl+C, a blow-up, and `microgpt-tui sample`, from the command line."""
 
-import json
 import signal
 import subprocess
 import sys
-import time
 
 import pytest
 

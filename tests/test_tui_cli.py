@@ -2,7 +2,6 @@
 
 import json
 import math
-import os
 import signal
 import subprocess
 import sys
@@ -15,15 +14,7 @@ from microgpt_tui.engine.engines import DEFAULT_ENGINE
 from microgpt_tui.engine.trainer import Trainer
 from microgpt_tui.tui.cli import main
 
-SOME_NAMES = "emma\nolivia\nava\nisabella\nsophia\ncharlotte\nmia\namelia\nharper\nevelyn\n" * 3
-
-
-@pytest.fixture()
-def small_data(tmp_path):
-    path = tmp_path / "names.txt"
-    path.write_text(SOME_NAMES)
-    return path
-
+from conftest import SOME_NAMES
 
 def run_main(argv):
     """main()'s exit status; argparse's own errors arrive as SystemExit."""
