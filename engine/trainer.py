@@ -15,7 +15,7 @@ from microgpt_tui.engine.checkpoint import Checkpoint, CheckpointError
 from microgpt_tui.engine.config import ModelConfig, TrainConfig
 from microgpt_tui.engine.engines import DEFAULT_ENGINE, get_engine
 from microgpt_tui.engine.inference import document_loss
-from microgpt_tui.engine.optim import AdamState, adam_update, learning_rate_at
+from microgpt_tui.engine.optim import AdamState, learning_rate_at
 from microgpt_tui.engine.params import Matrix, ParamLayout, init_params
 from microgpt_tui.engine.tokenizer import Tokenizer
 
@@ -66,7 +66,7 @@ class Trainer:
         self.config = config
         self.train = train
         self.engine_name = engine
-        self._loss_and_grads = get_engine(engine)
+        self.engine = get_engine(engine)
         self.layout = ParamLayout(config)
         # The random draws happen in the reference's order: shuffle first, then weights.
         self.rng = random.Random(train.seed)
@@ -108,9 +108,9 @@ class Trainer:
         t = self.train
         adam_before = AdamState(self.adam.m, self.adam.v)
         try:
-            loss, grads = self._loss_and_grads(self.config, self.weights(), tokens)
+            loss, grads = self.engine.loss_and_grads(self.config, self.weights(), tokens)
             flat_grads = self.layout.flatten(grads)
-            params = adam_update(self.params, flat_grads, self.adam, self.step_count + 1, lr, t.beta1, t.beta2, t.eps)
+            params = self.engine.adam_update(self.params, flat_grads, self.adam, self.step_count + 1, lr, t.beta1, t.beta2, t.eps)
         except (ArithmeticError, ValueError):
             # float overflow, or log(0) when a probability underflows: the loss is infinite
             loss, params = math.inf, None

@@ -1,5 +1,6 @@
 """The fast engine against the scalar one, its oracle: the same losses and gradients."""
 
+import math
 import random
 from operator import mul
 
@@ -8,7 +9,7 @@ import pytest
 from microgpt_tui.engine import fast, fast_kernels, inference, scalar
 from microgpt_tui.engine.config import ModelConfig, TrainConfig
 from microgpt_tui.engine.engines import DEFAULT_ENGINE, get_engine
-from microgpt_tui.engine.optim import AdamState, adam_update
+from microgpt_tui.engine.optim import AdamState, adam_update, adam_update_fast
 from microgpt_tui.engine.params import ParamLayout, init_params
 from microgpt_tui.engine.trainer import Trainer
 
@@ -96,7 +97,9 @@ def test_golden_losses_of_the_first_ten_steps(names, golden):
 
 def test_fast_is_the_default_engine():
     assert DEFAULT_ENGINE == "fast"
-    assert get_engine("fast") is fast.loss_and_grads
+    assert get_engine("fast").loss_and_grads is fast.loss_and_grads
+    assert get_engine("fast").adam_update is adam_update_fast
+    assert get_engine("scalar").adam_update is adam_update
 
 
 # --- the kernels give the floats of the plain Python they stand for ------------------------
@@ -159,21 +162,41 @@ def test_outer_sum_matches_its_plain_definition():
         assert fast_kernels.outer_sum(positions, width)(dy_columns, xs) == expected
 
 
-@pytest.mark.parametrize("t", [1, 230, 231, 1000, 3725])
-def test_adam_gives_the_floats_of_its_formula(t):
-    # adam_update leaves out the division by a bias correction once it is exactly 1.0
+def adam_inputs(t):
     rng = random.Random(t)
     size = 2000
     params = [rng.gauss(0, 0.1) for _ in range(size)]
     grads = [rng.gauss(0, 0.01) if rng.random() < 0.8 else 0.0 for _ in range(size)]
     m0 = [rng.gauss(0, 0.01) for _ in range(size)]
     v0 = [abs(rng.gauss(0, 0.001)) for _ in range(size)]
+    return params, grads, m0, v0
+
+
+@pytest.mark.parametrize("t", [1, 230, 231, 1000, 3725])
+def test_adam_gives_the_floats_of_its_formula(t):
+    # adam_update leaves out the division by a bias correction once it is exactly 1.0
+    params, grads, m0, v0 = adam_inputs(t)
     state = AdamState(list(m0), list(v0))
     new = adam_update(params, grads, state, t, 0.004, 0.85, 0.99, 1e-8)
     m = [0.85 * m + (1 - 0.85) * g for m, g in zip(m0, grads)]
     v = [0.99 * v + (1 - 0.99) * g**2 for v, g in zip(v0, grads)]
     expected = [p - 0.004 * (mi / (1 - 0.85**t)) / ((vi / (1 - 0.99**t)) ** 0.5 + 1e-8) for p, mi, vi in zip(params, m, v)]
     assert (state.m, state.v, new) == (m, v, expected)
+
+
+@pytest.mark.parametrize("t", [1, 230, 231, 1000, 3725])
+def test_fast_adam_gives_the_floats_of_its_formula_and_agrees_with_the_reference_spelling(t):
+    params, grads, m0, v0 = adam_inputs(t)
+    state = AdamState(list(m0), list(v0))
+    new = adam_update_fast(params, grads, state, t, 0.004, 0.85, 0.99, 1e-8)
+    m = [0.85 * m + (1 - 0.85) * g for m, g in zip(m0, grads)]
+    v = [0.99 * v + (1 - 0.99) * (g * g) for v, g in zip(v0, grads)]
+    expected = [p - 0.004 * (mi / (1 - 0.85**t)) / (math.sqrt(vi / (1 - 0.99**t)) + 1e-8) for p, mi, vi in zip(params, m, v)]
+    assert (state.m, state.v, new) == (m, v, expected)
+    reference_state = AdamState(list(m0), list(v0))
+    reference = adam_update(params, grads, reference_state, t, 0.004, 0.85, 0.99, 1e-8)
+    assert max(abs(a - b) for a, b in zip(new, reference)) <= 1e-15
+    assert max(abs(a - b) for a, b in zip(state.v, reference_state.v)) <= 1e-18
 
 
 def test_kernels_too_large_to_write_out_give_the_same_floats():
