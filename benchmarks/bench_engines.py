@@ -4,17 +4,20 @@
     python benchmarks/bench_engines.py [NAMES_TXT] --memory
 
 Trains the default model (the reference's settings) on names.txt, by default the copy in
-../shared/datasets/ beside the repo. It reports, per engine, the wall time per step of
-Trainer.step() (forward, backward, Adam and the trainer's own bookkeeping):
+../shared/datasets/ beside the repo, with both engines at once. A scalar trainer and a
+fast one start from the same seed and take turns, ten steps each, over the first
+--scalar-steps steps of the default run; then the fast one finishes the 1000-step run
+alone. Each figure is the wall time of Trainer.step(): forward, backward, Adam and the
+trainer's bookkeeping. Taking turns lets both engines see the same machine: a shared
+machine's speed changes from one minute to the next, and timing one engine after the
+other would let that change into the ratio. It reports, per round:
 
-- scalar on the first --scalar-steps steps of the default run (it takes ~0.15 s a step;
-  --scalar-steps 1000 times the whole run, in about 2.5 minutes a round);
-- fast on the same first steps, so the ratio compares like with like, and on the whole
-  1000-step run;
-- the time to sample 20 names at temperature 0.5 from the fast run's final weights.
+- the scalar and fast ms/step over the same steps, and their ratio (with --scalar-steps
+  1000, the whole default run; the scalar engine takes ~0.15 s a step, so about 2.5
+  minutes a round);
+- the fast engine's ms/step over the whole 1000-step run;
 
-It does this for several rounds (--rounds) and prints each round and the medians: other
-processes on a shared machine change its speed from one minute to the next.
+and then the time to sample 20 names at temperature 0.5 from the fast run's final weights.
 
 --memory instead trains the fast engine for 20,000 steps (the documents wrap around) and
 reports the resident set size at step 1,000 and at the end; they should differ by < 10 MB.
@@ -34,6 +37,12 @@ from microgpt_tui.engine.sampling import generate
 from microgpt_tui.engine.trainer import Trainer
 
 DEFAULT_NAMES = Path(__file__).resolve().parents[1].parent / "shared" / "datasets" / "names.txt"
+# Steps each engine takes before the other takes its turn. Turns of one step would charge
+# the fast engine for the scalar engine's mess: right after a scalar step has built and
+# freed ~58,000 Values, a fast step runs with cold caches and takes ~30 % longer. Ten
+# steps a turn make that a few percent, and each turn lasts ~1.5 s, shorter than the
+# minutes over which a shared machine's speed drifts.
+TURN = 10
 
 
 def read_docs(path: Path) -> list[str]:
@@ -46,13 +55,31 @@ def new_trainer(docs: list[str], engine: str, steps: int = 1000) -> Trainer:
 
 
 def ms_per_step(trainer: Trainer, steps: int) -> float:
-    # start each timing with no garbage left over from the run before (the scalar engine
-    # leaves the collector's counters high, and its next full pass would land here)
+    # start with no garbage left over from the run before
     gc.collect()
     start = time.perf_counter()
     for _ in range(steps):
         trainer.step()
     return (time.perf_counter() - start) / steps * 1000 if steps else 0.0
+
+
+def taking_turns(scalar: Trainer, fast: Trainer, steps: int, turn: int = TURN) -> tuple[float, float]:
+    """ms/step of each trainer over the same `steps` steps, `turn` steps at a time each."""
+    gc.collect()
+    clock = time.perf_counter
+    scalar_seconds = fast_seconds = 0.0
+    for first in range(0, steps, turn):
+        count = min(turn, steps - first)
+        start = clock()
+        for _ in range(count):
+            scalar.step()
+        middle = clock()
+        for _ in range(count):
+            fast.step()
+        end = clock()
+        scalar_seconds += middle - start
+        fast_seconds += end - middle
+    return scalar_seconds / steps * 1000, fast_seconds / steps * 1000
 
 
 def sample_ms(trainer: Trainer, count: int = 20, repeats: int = 5) -> tuple[float, list[str]]:
@@ -77,33 +104,26 @@ def rss_mb() -> float:
 
 
 def speed(docs: list[str], scalar_steps: int, rounds: int) -> None:
-    """Each round times the scalar engine on the first steps, then the fast engine on the same
-    steps and on the rest of the run; the ratio of each round compares runs made a few
-    seconds apart, which matters on a machine whose speed changes with other work."""
-    print(f"default model, {len(docs):,} documents; wall-clock ms per Trainer.step()")
+    print(f"default model, {len(docs):,} documents; wall-clock ms per Trainer.step(), the engines taking turns")
     # The fast engine compiles each kernel the first time a run needs it (about 80 of them,
     # some 40 ms in all); an untimed whole run first compiles them, so rounds time training.
     warm_up = ms_per_step(new_trainer(docs, "fast"), 1000)
     print(f"warm-up: a first fast run, compiling its kernels, {warm_up:.3f} ms/step (not counted below)")
     print(f"round  scalar 1-{scalar_steps}  fast 1-{scalar_steps}  ratio  fast 1-1000")
-    scalars, firsts, fulls, ratios = [], [], [], []
+    ratios, fulls = [], []
     for round_number in range(1, rounds + 1):
-        scalar = ms_per_step(new_trainer(docs, "scalar"), scalar_steps)
-        trainer = new_trainer(docs, "fast")
-        first = ms_per_step(trainer, scalar_steps)
-        rest = ms_per_step(trainer, 1000 - scalar_steps)
+        fast = new_trainer(docs, "fast")
+        scalar, first = taking_turns(new_trainer(docs, "scalar"), fast, scalar_steps)
+        rest = ms_per_step(fast, 1000 - scalar_steps)
         full = (first * scalar_steps + rest * (1000 - scalar_steps)) / 1000
-        scalars.append(scalar)
-        firsts.append(first)
-        fulls.append(full)
         ratios.append(scalar / first)
+        fulls.append(full)
         print(f"{round_number:5d}  {scalar:10.2f}  {first:10.3f}  {ratios[-1]:5.1f}x  {full:10.3f}")
-    median = statistics.median
-    print(f"median {median(scalars):10.2f}  {median(firsts):10.3f}  {median(ratios):5.1f}x  {median(fulls):10.3f}")
-    # Other work only ever adds time, so each engine's fastest round is the closest to its own speed.
-    print(f"best   {min(scalars):10.2f}  {min(firsts):10.3f}  {min(scalars) / min(firsts):5.1f}x  {min(fulls):10.3f}")
+    if rounds > 1:
+        print(f"ratio: median {statistics.median(ratios):.1f}x, lowest {min(ratios):.1f}x; "
+              f"fast whole run: median {statistics.median(fulls):.3f} ms/step")
 
-    ms, names = sample_ms(trainer)
+    ms, names = sample_ms(fast)
     print(f"sampling 20 names at temperature 0.5 (fast run's final weights): {ms:.2f} ms, best of 5")
     print("  " + " ".join(names))
 
@@ -126,7 +146,7 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("names", nargs="?", type=Path, default=DEFAULT_NAMES, help="names.txt (default: %(default)s)")
     parser.add_argument("--scalar-steps", type=int, default=100, help="steps to time the scalar engine on (default: 100)")
-    parser.add_argument("--rounds", type=int, default=3, help="rounds of scalar-then-fast runs (default: 3)")
+    parser.add_argument("--rounds", type=int, default=3, help="rounds, each a new pair of runs (default: 3)")
     parser.add_argument("--memory", action="store_true", help="train the fast engine 20,000 steps and report RSS")
     args = parser.parse_args(argv)
     if not args.names.is_file():

@@ -1,4 +1,4 @@
-"""The fast engine: the scalar engine's loss and gradients, a whole vector at a time.
+"""The fast engine: the scalar engine's loss and gradients, a whole matrix at a time.
 
 scalar.py makes every number a Value, builds a graph of ~58,000 of them, and lets
 Value.backward() find each gradient. This engine runs the same forward pass on plain lists
@@ -6,9 +6,15 @@ of floats, records what the backward pass will need (the Tape), then applies the
 by hand, one whole operation at a time, in reverse order. Read it beside scalar.py: each
 forward operation has its backward below.
 
+Training knows the whole document in advance. So where scalar.py goes one position at a
+time, as sampling must, this engine runs each layer over every position at once, as
+frameworks do: a sequence is a list of rows, X[p] the vector at position p, and a linear
+layer over it is one matrix product. Attention stays causal: position p looks at positions
+0..p only, just as the scalar engine's growing lists of keys and values allow.
+
 Notation: for any quantity y, dy is the gradient of the loss with respect to y, dL/dy, and
-has y's shape. A matrix W is a list of rows, W[out][in], as everywhere in the engine, and a
-linear layer computes y[o] = sum_i W[o][i] * x[i], one dot product per row: ops.linear(W, x).
+has y's shape. A matrix W is a list of rows, W[out][in], as everywhere in the engine, so
+a linear layer computes y[o] = sum_i W[o][i] * x[i].
 
 The forward pass does every float operation in the scalar engine's order, so the losses are
 the same to the last bit. The backward pass adds the same terms in other orders, so the
@@ -24,15 +30,12 @@ from microgpt_tui.engine import fast_kernels as kernels
 from microgpt_tui.engine.config import ModelConfig
 from microgpt_tui.engine.params import Matrix
 
+Rows = list  # a sequence of vectors, rows[p] at position p (lists or tuples of floats)
+
 
 def columns(rows) -> list[tuple[float, ...]]:
     """The transpose: columns(rows)[i] is column i, (rows[0][i], rows[1][i], ...)."""
     return list(zip(*rows))
-
-
-def rows_of(flat, width: int) -> list[tuple[float, ...]]:
-    """A flat sequence cut into consecutive rows of `width`."""
-    return list(zip(*[iter(flat)] * width))
 
 
 class Ops:
@@ -40,7 +43,6 @@ class Ops:
 
     def __init__(self, config: ModelConfig):
         d, n_head, head_dim = config.n_embd, config.n_head, config.head_dim
-        self.linear = kernels.dots(d)  # y = W x for inputs of width d
         self.add = kernels.add(d)  # a + b
         # h, scale = rmsnorm(x): x * (mean(x²) + 1e-5)^(-1/2), as inference.rmsnorm computes it
         self.rmsnorm = kernels.rmsnorm(d)
@@ -54,26 +56,44 @@ class Ops:
         self.head_dots = kernels.head_dots(n_head, head_dim)  # one dot product per head
         self.head_mix = kernels.head_mix(n_head, head_dim)  # sum_t w_t[head] * row_t, per head
         self.n_head = n_head
-        self.head_dim = head_dim
         self.attn_scale = (head_dim**0.5) ** -1
 
 
 ops_for = lru_cache(maxsize=16)(Ops)
 
 
-# --- the operations, each with its backward ----------------------------------------------
+# --- the operations over a sequence, each with its backward -------------------------------
 
 
-def linear_backward(w: Matrix, xs: list[list[float]], dys: list[list[float]]) -> tuple[list[list[float]], Matrix]:
-    """y_p = W x_p at positions p = 0..n-1 (ops.linear): each dx_p, and dW."""
-    # dx_p = W^T dy_p: x_p[i] reaches every y_p[o] through W[o][i], so dx_p[i] is the dot
-    # product of column i of W with dy_p.
-    w_columns, over_outputs = columns(w), kernels.dots(len(w))
-    dxs = [over_outputs(w_columns, dy) for dy in dys]
+def linear(w: Matrix, xs: Rows) -> Rows:
+    """ys[p] = W xs[p] at every position p, as one matrix product: ys^T = W xs^T."""
+    return columns(kernels.matmul(len(xs[0]), len(xs))(w, columns(xs)))
+
+
+def linear_backward(w: Matrix, xs: Rows, dys: Rows) -> tuple[Rows, Matrix]:
+    """ys = linear(W, xs): the gradients dxs and dW."""
+    # dx_p = W^T dy_p: x_p[i] reaches every y_p[o] through W[o][i], so dx_p[i] is
+    # sum_o dy_p[o] W[o][i]. For all positions at once: dxs = dys W.
+    dxs = kernels.matmul(len(w), len(w[0]))(dys, w)
     # dW[o][i] = sum_p dy_p[o] * x_p[i]: W[o][i] carries x_p[i] into y_p[o] at every
-    # position, so dW is the sum over the positions of the outer products dy_p ⊗ x_p.
-    dw = kernels.outer_sum(len(xs), len(xs[0]))(zip(*dys), xs)
+    # position, so dW is the sum over the positions of the outer products dy_p ⊗ x_p,
+    # which is the matrix product dys^T xs.
+    dw = kernels.matmul(len(xs), len(xs[0]))(columns(dys), xs)
     return dxs, dw
+
+
+def rmsnorm(ops: Ops, xs: Rows) -> tuple[Rows, list[float]]:
+    """Each position's rmsnorm, and its scale for the backward pass."""
+    normed, scales = zip(*map(ops.rmsnorm, xs))
+    return list(normed), list(scales)
+
+
+def rmsnorm_backward(ops: Ops, dhs: Rows, hs: Rows, scales: list[float]) -> Rows:
+    return list(map(ops.rmsnorm_backward, dhs, hs, scales))
+
+
+def add(ops: Ops, xs: Rows, ys: Rows) -> Rows:
+    return list(map(ops.add, xs, ys))
 
 
 def softmax_by_head(scores: list[tuple[float, ...]]) -> list[tuple[float, ...]]:
@@ -92,12 +112,14 @@ def softmax_by_head(scores: list[tuple[float, ...]]) -> list[tuple[float, ...]]:
 
 class LayerWeights:
     def __init__(self, weights: dict[str, Matrix], layer: int):
-        w = {name.split(".", 1)[1]: m for name, m in weights.items() if name.startswith(f"layer{layer}.")}
-        # q, k and v read the same input, so one matrix of their rows stacked computes all three
-        self.qkv = w["attn_wq"] + w["attn_wk"] + w["attn_wv"]
-        self.wo = w["attn_wo"]
-        self.fc1 = w["mlp_fc1"]
-        self.fc2_columns = columns(w["mlp_fc2"])  # the sparse MLP works one hidden unit at a time
+        prefix = f"layer{layer}."
+        self.wq = weights[prefix + "attn_wq"]
+        self.wk = weights[prefix + "attn_wk"]
+        self.wv = weights[prefix + "attn_wv"]
+        self.wo = weights[prefix + "attn_wo"]
+        self.fc1 = weights[prefix + "mlp_fc1"]
+        self.fc2 = weights[prefix + "mlp_fc2"]
+        self.fc2_columns = columns(self.fc2)  # the sparse MLP works one hidden unit at a time
 
 
 class LayerTape:
@@ -105,93 +127,86 @@ class LayerTape:
 
     def __init__(self, weights: LayerWeights):
         self.weights = weights
-        self.attn_in: list[list[float]] = []  # h = rmsnorm(x), fed to q, k and v
-        self.attn_scale: list[float] = []  # that rmsnorm's scale
-        self.queries: list[list[float]] = []
-        self.keys: list[list[float]] = []
-        self.values: list[list[float]] = []
+        self.attn_in: Rows = []  # h = rmsnorm(x), fed to q, k and v
+        self.attn_scale: list[float] = []  # that rmsnorm's scale at each position
+        self.queries: Rows = []
+        self.keys: Rows = []
+        self.values: Rows = []
         self.attn_weights: list[list[tuple[float, ...]]] = []  # [query p][key t][head]
-        self.heads_out: list[list[float]] = []  # the heads' outputs, concatenated, fed to attn_wo
-        self.mlp_in: list[list[float]] = []  # h = rmsnorm(x), fed to mlp_fc1
+        self.heads_out: Rows = []  # the heads' outputs, concatenated, fed to attn_wo
+        self.mlp_in: Rows = []  # h = rmsnorm(x), fed to mlp_fc1
         self.mlp_scale: list[float] = []
         self.active: list[list[int]] = []  # the hidden units that ReLU let through (about 1 in 6)
-        self.hidden: list[list[float]] = []  # their values
+        self.hidden: Rows = []  # their values
         self.fc2_active: list[list[tuple[float, ...]]] = []  # their columns of fc2
 
 
 class Tape:
     def __init__(self, config: ModelConfig, weights: dict[str, Matrix]):
         self.layers = [LayerTape(LayerWeights(weights, layer)) for layer in range(config.n_layer)]
-        self.embedded: list[list[float]] = []  # rmsnorm(wte[token] + wpe[pos])
+        self.embedded: Rows = []  # rmsnorm(wte[token] + wpe[pos])
         self.embed_scale: list[float] = []
-        self.final: list[list[float]] = []  # the last layer's output, fed to lm_head
-        self.probs: list[list[float]] = []  # the next-token distribution at each position
+        self.final: Rows = []  # the last layer's output, fed to lm_head
+        self.probs: Rows = []  # the next-token distribution at each position
 
 
-def attention(ops: Ops, lt: LayerTape, x: list[float]) -> list[float]:
-    """The attention block at the next position: each head looks back over all positions so far."""
-    w, d = lt.weights, len(x)
-    h, scale = ops.rmsnorm(x)
-    lt.attn_in.append(h)
-    lt.attn_scale.append(scale)
-    qkv = ops.linear(w.qkv, h)
-    q = qkv[:d]
-    lt.queries.append(q)
-    lt.keys.append(qkv[d : 2 * d])
-    lt.values.append(qkv[2 * d :])
-    # score[t][head] = (q · k_t over the head's slice) * attn_scale, for every position t so far
-    attn_weights = softmax_by_head(ops.head_dots(lt.keys, q, ops.attn_scale))
-    lt.attn_weights.append(attn_weights)
-    # each head's output = sum_t weight_t * v_t over the head's slice
-    heads_out = ops.head_mix(lt.values, attn_weights)
-    lt.heads_out.append(heads_out)
-    return ops.add(ops.linear(w.wo, heads_out), x)  # plus the residual
-
-
-def mlp(ops: Ops, lt: LayerTape, x: list[float]) -> list[float]:
-    """The MLP block at the next position: widen, keep the positive part, narrow again."""
+def attention_block(ops: Ops, lt: LayerTape, xs: Rows) -> Rows:
+    """x + wo · attention(q, k, v) at every position, each looking back over positions 0..p."""
     w = lt.weights
-    h, scale = ops.rmsnorm(x)
-    lt.mlp_in.append(h)
-    lt.mlp_scale.append(scale)
-    pre = ops.linear(w.fc1, h)
-    active = [j for j, u in enumerate(pre) if u > 0.0]  # relu(u) = u where u > 0, else 0
-    hidden = [pre[j] for j in active]
-    fc2_active = [w.fc2_columns[j] for j in active]
-    lt.active.append(active)
-    lt.hidden.append(hidden)
-    lt.fc2_active.append(fc2_active)
-    if not active:
-        return x
-    # fc2 · relu(pre) without the zero units: their terms, W[o][j] * 0.0, change no sum, so
-    # fc2's rows cut down to the active columns give the same floats.
-    out = kernels.dots(len(active))(zip(*fc2_active), hidden)
-    return ops.add(out, x)  # plus the residual
+    hs, lt.attn_scale = rmsnorm(ops, xs)
+    lt.attn_in = hs
+    lt.queries = queries = linear(w.wq, hs)
+    lt.keys = keys = linear(w.wk, hs)
+    lt.values = values = linear(w.wv, hs)
+    # score[t][head] = (q_p · k_t over the head's slice) * attn_scale, for t = 0..p
+    lt.attn_weights = [softmax_by_head(ops.head_dots(keys[: p + 1], q, ops.attn_scale)) for p, q in enumerate(queries)]
+    # each head's output = sum_t weight_t * v_t over the head's slice (zip stops at t = p)
+    lt.heads_out = [ops.head_mix(values, attn_weights) for attn_weights in lt.attn_weights]
+    return add(ops, linear(w.wo, lt.heads_out), xs)  # plus the residual
+
+
+def mlp_block(ops: Ops, lt: LayerTape, xs: Rows) -> Rows:
+    """x + fc2 · relu(fc1 · rmsnorm(x)) at every position: widen, keep the positive part, narrow."""
+    w = lt.weights
+    hs, lt.mlp_scale = rmsnorm(ops, xs)
+    lt.mlp_in = hs
+    out = []
+    for x, pre in zip(xs, linear(w.fc1, hs)):
+        active = [j for j, u in enumerate(pre) if u > 0.0]  # relu(u) = u where u > 0, else 0
+        hidden = [pre[j] for j in active]
+        fc2_active = [w.fc2_columns[j] for j in active]
+        lt.active.append(active)
+        lt.hidden.append(hidden)
+        lt.fc2_active.append(fc2_active)
+        if not active:
+            out.append(x)
+            continue
+        # fc2 · relu(pre) without the zero units: their terms, W[o][j] * 0.0, change no sum, so
+        # fc2's rows cut down to the active columns give the same floats.
+        out.append(ops.add(kernels.dots(len(active))(zip(*fc2_active), hidden), x))  # plus the residual
+    return out
 
 
 def forward(config: ModelConfig, weights: dict[str, Matrix], tokens: list[int], n: int) -> tuple[float, Tape]:
     """scalar.gpt at positions 0..n-1 and the mean loss, with the same floats."""
     ops = ops_for(config)
-    wte, wpe, lm_head = weights["wte"], weights["wpe"], weights["lm_head"]
+    wte, wpe = weights["wte"], weights["wpe"]
     tape = Tape(config, weights)
-    losses = []
-    for pos in range(n):
-        x, scale = ops.rmsnorm(ops.add(wte[tokens[pos]], wpe[pos]))
-        tape.embedded.append(x)
-        tape.embed_scale.append(scale)
-        for lt in tape.layers:
-            x = mlp(ops, lt, attention(ops, lt, x))
-        tape.final.append(x)
-        probs = ops.softmax_vocab(ops.linear(lm_head, x))
-        tape.probs.append(probs)
-        losses.append(-math.log(probs[tokens[pos + 1]]))
+    xs = [ops.add(wte[token], wpe[pos]) for pos, token in enumerate(tokens[:n])]
+    xs, tape.embed_scale = rmsnorm(ops, xs)
+    tape.embedded = xs
+    for lt in tape.layers:
+        xs = mlp_block(ops, lt, attention_block(ops, lt, xs))
+    tape.final = xs
+    tape.probs = [ops.softmax_vocab(logits) for logits in linear(weights["lm_head"], xs)]
+    losses = [-math.log(probs[target]) for probs, target in zip(tape.probs, tokens[1 : n + 1])]
     return (1 / n) * sum(losses), tape
 
 
 # --- the backward pass, block by block in reverse -----------------------------------------
 
 
-def mlp_backward(ops: Ops, lt: LayerTape, dx: list[list[float]]) -> tuple[list[list[float]], Matrix, Matrix]:
+def mlp_backward(ops: Ops, lt: LayerTape, dxs: Rows) -> tuple[Rows, Matrix, Matrix]:
     """x_out = x + fc2 · relu(fc1 · rmsnorm(x)) at every position: dx, dfc1 and dfc2."""
     fc1 = lt.weights.fc1
     zeros = [0.0] * len(fc1[0])
@@ -200,9 +215,9 @@ def mlp_backward(ops: Ops, lt: LayerTape, dx: list[list[float]]) -> tuple[list[l
     dfc1_rows = [zeros] * len(fc1)
     dfc2_columns = [zeros] * len(fc1)
     dx_in = []
-    for g, h, scale, active, hidden, fc2_active in zip(dx, lt.mlp_in, lt.mlp_scale, lt.active, lt.hidden, lt.fc2_active):
+    for g, h, scale, active, hidden, fc2_active in zip(dxs, lt.mlp_in, lt.mlp_scale, lt.active, lt.hidden, lt.fc2_active):
         if active:
-            dhidden = ops.linear(fc2_active, g)  # unit j feeds every output through column j of fc2
+            dhidden = kernels.dots(len(g))(fc2_active, g)  # unit j feeds every output through column j of fc2
             # and is fed by h through row j of fc1: dh = sum_j dhidden_j * fc1[j]
             dh = kernels.dots(len(active))(zip(*[fc1[j] for j in active]), dhidden)
             ops.scatter_axpy(dfc1_rows, active, dhidden, h)  # dfc1[j] += dhidden_j * h
@@ -213,15 +228,15 @@ def mlp_backward(ops: Ops, lt: LayerTape, dx: list[list[float]]) -> tuple[list[l
     return dx_in, [list(row) for row in dfc1_rows], [list(row) for row in zip(*dfc2_columns)]
 
 
-def attention_backward(ops: Ops, lt: LayerTape, dheads: list[list[float]]) -> list[list[float]]:
-    """Each position's gradient for its q, k and v (concatenated), given d(heads' outputs).
+def attention_backward(ops: Ops, lt: LayerTape, dheads: Rows) -> tuple[Rows, Rows, Rows]:
+    """The gradients of every position's q, k and v, given d(heads' outputs).
 
     For each head and query position p, over the positions t <= p:
     score_t = (q_p · k_t) * attn_scale, a = softmax(scores), out_p = sum_t a_t v_t.
     The heads use separate slices of q, k and v, so all of them are done side by side.
     """
     n, n_head, attn_scale = len(dheads), ops.n_head, ops.attn_scale
-    dq, dscores_all = [], []
+    dqs, dscores_all = [], []
     for pos, (dout, out, attn_weights) in enumerate(zip(dheads, lt.heads_out, lt.attn_weights)):
         # out = sum_t a_t v_t: the gradient of weight a_t is dout · v_t (over the head's slice)
         da = ops.head_dots(lt.values[: pos + 1], dout, 1.0)
@@ -232,28 +247,29 @@ def attention_backward(ops: Ops, lt: LayerTape, dheads: list[list[float]]) -> li
             a * (g - mean) * attn_scale
             for a, g, mean in zip(chain.from_iterable(attn_weights), chain.from_iterable(da), means)
         ]
-        dscores = rows_of(dscores, n_head)
+        dscores = list(zip(*[iter(dscores)] * n_head))  # back to one tuple of heads per t
         dscores_all.append(dscores)
         # dscore_t reaches q through k_t: dq = sum_t dscore_t k_t
-        dq.append(ops.head_mix(lt.keys, dscores))
+        dqs.append(ops.head_mix(lt.keys, dscores))
     # key t and value t are read by query t and every later one:
     # dk_t = sum_p dscore_pt q_p and dv_t = sum_p a_pt dout_p
-    dk = [ops.head_mix(lt.queries[t:], [dscores[t] for dscores in dscores_all[t:]]) for t in range(n)]
-    dv = [ops.head_mix(dheads[t:], [a[t] for a in lt.attn_weights[t:]]) for t in range(n)]
-    return [q + k + v for q, k, v in zip(dq, dk, dv)]
+    dks = [ops.head_mix(lt.queries[t:], [dscores[t] for dscores in dscores_all[t:]]) for t in range(n)]
+    dvs = [ops.head_mix(dheads[t:], [a[t] for a in lt.attn_weights[t:]]) for t in range(n)]
+    return dqs, dks, dvs
 
 
-def attention_block_backward(ops: Ops, lt: LayerTape, dx: list[list[float]], grads: dict, prefix: str) -> list[list[float]]:
-    """x_out = x + wo · attention(q, k, v) with q, k, v = W_qkv · rmsnorm(x): dx, and the grads."""
-    dheads, grads[prefix + "attn_wo"] = linear_backward(lt.weights.wo, lt.heads_out, dx)
-    dqkv = attention_backward(ops, lt, dheads)
-    dh, dw_qkv = linear_backward(lt.weights.qkv, lt.attn_in, dqkv)
-    d = len(dx[0])
-    grads[prefix + "attn_wq"] = dw_qkv[:d]
-    grads[prefix + "attn_wk"] = dw_qkv[d : 2 * d]
-    grads[prefix + "attn_wv"] = dw_qkv[2 * d :]
+def attention_block_backward(ops: Ops, lt: LayerTape, dxs: Rows, grads: dict, prefix: str) -> Rows:
+    """x_out = x + wo · attention(q, k, v) with q, k, v = W_q,k,v · rmsnorm(x): dx, and the grads."""
+    w = lt.weights
+    dheads, grads[prefix + "attn_wo"] = linear_backward(w.wo, lt.heads_out, dxs)
+    dqs, dks, dvs = attention_backward(ops, lt, dheads)
+    # q, k and v all read h, so h's gradient is the sum of what flows back through each
+    dh_q, grads[prefix + "attn_wq"] = linear_backward(w.wq, lt.attn_in, dqs)
+    dh_k, grads[prefix + "attn_wk"] = linear_backward(w.wk, lt.attn_in, dks)
+    dh_v, grads[prefix + "attn_wv"] = linear_backward(w.wv, lt.attn_in, dvs)
+    dhs = add(ops, add(ops, dh_q, dh_k), dh_v)
     # the residual path carries dx straight past the block
-    return [ops.add(g, ops.rmsnorm_backward(dhp, h, scale)) for g, dhp, h, scale in zip(dx, dh, lt.attn_in, lt.attn_scale)]
+    return add(ops, dxs, rmsnorm_backward(ops, dhs, lt.attn_in, lt.attn_scale))
 
 
 def backward(config: ModelConfig, weights: dict[str, Matrix], tokens: list[int], tape: Tape) -> dict[str, Matrix]:
@@ -264,22 +280,21 @@ def backward(config: ModelConfig, weights: dict[str, Matrix], tokens: list[int],
     # dlogits_p = (probs_p - onehot(target_p)) / n at each position.
     inv_n = 1 / n
     dlogits = []
-    for pos, probs in enumerate(tape.probs):
+    for probs, target in zip(tape.probs, tokens[1 : n + 1]):
         g = [p * inv_n for p in probs]
-        g[tokens[pos + 1]] -= inv_n
+        g[target] -= inv_n
         dlogits.append(g)
-    dx, grads["lm_head"] = linear_backward(weights["lm_head"], tape.final, dlogits)
+    dxs, grads["lm_head"] = linear_backward(weights["lm_head"], tape.final, dlogits)
 
     for layer in reversed(range(config.n_layer)):
         prefix, lt = f"layer{layer}.", tape.layers[layer]
-        dx, grads[prefix + "mlp_fc1"], grads[prefix + "mlp_fc2"] = mlp_backward(ops, lt, dx)
-        dx = attention_block_backward(ops, lt, dx, grads, prefix)
+        dxs, grads[prefix + "mlp_fc1"], grads[prefix + "mlp_fc2"] = mlp_backward(ops, lt, dxs)
+        dxs = attention_block_backward(ops, lt, dxs, grads, prefix)
 
     # x = rmsnorm(wte[token] + wpe[pos]): both embeddings get the same gradient
     dwte = [[0.0] * d for _ in range(config.vocab_size)]
     dwpe = [[0.0] * d for _ in range(config.block_size)]
-    for pos, (g, y, scale) in enumerate(zip(dx, tape.embedded, tape.embed_scale)):
-        de = ops.rmsnorm_backward(g, y, scale)
+    for pos, de in enumerate(rmsnorm_backward(ops, dxs, tape.embedded, tape.embed_scale)):
         dwte[tokens[pos]] = ops.add(dwte[tokens[pos]], de)
         dwpe[pos] = de
     grads["wte"] = dwte

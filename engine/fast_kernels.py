@@ -127,13 +127,13 @@ def _head_mix(n_head: int, head_dim: int) -> str:
     )
 
 
-def _outer_sum(positions: int, width: int) -> str:
-    x_rows = ", ".join(f"({', '.join(f'x{p}_{i}' for i in range(width))},)" for p in range(positions))
-    sums = ", ".join("0.0 + " + " + ".join(f"g{p} * x{p}_{i}" for p in range(positions)) for i in range(width))
+def _matmul(inner: int, width: int) -> str:
+    b_rows = ", ".join(f"({', '.join(f'b{k}_{j}' for j in range(width))},)" for k in range(inner))
+    sums = ", ".join("0.0 + " + " + ".join(f"r{k} * b{k}_{j}" for k in range(inner)) for j in range(width))
     return (
-        f"def outer_sum_{positions}_{width}(dy_columns, xs):\n"
-        f"    {x_rows}, = xs\n"
-        f"    return [[{sums}] for {_names('g', positions)} in dy_columns]\n"
+        f"def matmul_{inner}_{width}(rows, b):\n"
+        f"    {b_rows}, = b\n"
+        f"    return [[{sums}] for {_names('r', inner)} in rows]\n"
     )
 
 
@@ -146,7 +146,7 @@ _SOURCES = {
     "scatter_axpy": _scatter_axpy,
     "head_dots": _head_dots,
     "head_mix": _head_mix,
-    "outer_sum": _outer_sum,
+    "matmul": _matmul,
 }
 _compiled: dict[tuple, Callable] = {}
 
@@ -205,14 +205,14 @@ def _plain_head_mix(n_head, head_dim):
     return head_mix
 
 
-def _plain_outer_sum(positions, width):
-    over_positions = dots(positions)
+def _plain_matmul(inner, width):
+    over_inner = dots(inner)
 
-    def outer_sum(dy_columns, xs):
-        x_columns = list(zip(*xs))
-        return [over_positions(x_columns, g) for g in dy_columns]
+    def matmul(rows, b):
+        b_columns = list(zip(*b))
+        return [over_inner(b_columns, row) for row in rows]
 
-    return outer_sum
+    return matmul
 
 
 _PLAIN = {
@@ -224,7 +224,7 @@ _PLAIN = {
     "scatter_axpy": lambda length: _plain_scatter_axpy,
     "head_dots": _plain_head_dots,
     "head_mix": _plain_head_mix,
-    "outer_sum": _plain_outer_sum,
+    "matmul": _plain_matmul,
 }
 
 
@@ -325,14 +325,15 @@ def head_mix(n_head: int, head_dim: int) -> Callable[[Sequence[Vector], Sequence
     return _kernel("head_mix", n_head, head_dim)
 
 
-def outer_sum(positions: int, width: int) -> Callable[[Sequence[Vector], Sequence[Vector]], list[list[float]]]:
-    """The sum over positions p of the outer products dy_p ⊗ x_p: a linear layer's dW.
+def matmul(inner: int, width: int) -> Callable[[Sequence[Vector], Sequence[Vector]], list[list[float]]]:
+    """Each row times the matrix b, which has `inner` rows of `width` numbers:
 
-    outer_sum(positions, width)(dy_columns, xs) == [
-        [sum([g[p] * xs[p][i] for p in range(positions)]) for i in range(width)]
-        for g in dy_columns
+    matmul(inner, width)(rows, b) == [
+        [sum([row[k] * b[k][j] for k in range(inner)]) for j in range(width)]
+        for row in rows
     ]
-    where xs holds one row of `width` per position and dy_columns[o] = (dy_0[o], dy_1[o], ...).
-    Unlike dots(), it unpacks all of xs once, which pays when there are many rows of dy.
+
+    As a matrix product that is rows @ b. It unpacks all of b once and reuses it for every
+    row, which is what makes it cheaper than one dots() call per column.
     """
-    return _kernel("outer_sum", positions, width)
+    return _kernel("matmul", inner, width)

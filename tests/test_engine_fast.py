@@ -153,13 +153,14 @@ def test_kernel_source_is_plain_python():
         fast_kernels.kernel_source("no such kernel", 3)
 
 
-def test_outer_sum_matches_its_plain_definition():
+def test_matmul_matches_its_plain_definition():
     rng = random.Random(11)
-    for positions, width in [(1, 1), (1, 16), (7, 16), (3, 5)]:
-        xs = [[rng.uniform(-2, 2) for _ in range(width)] for _ in range(positions)]
-        dy_columns = [[rng.uniform(-2, 2) for _ in range(positions)] for _ in range(4)]
-        expected = [[sum([g[p] * xs[p][i] for p in range(positions)]) for i in range(width)] for g in dy_columns]
-        assert fast_kernels.outer_sum(positions, width)(dy_columns, xs) == expected
+    for inner, width in [(1, 1), (1, 16), (7, 16), (16, 7), (3, 5)]:
+        b = [[rng.uniform(-2, 2) for _ in range(width)] for _ in range(inner)]
+        rows = [[rng.uniform(-2, 2) for _ in range(inner)] for _ in range(4)]
+        expected = [[sum([row[k] * b[k][j] for k in range(inner)]) for j in range(width)] for row in rows]
+        assert fast_kernels.matmul(inner, width)(rows, b) == expected
+        assert fast_kernels.matmul(inner, width)([], b) == []
 
 
 def adam_inputs(t):
@@ -207,9 +208,9 @@ def test_kernels_too_large_to_write_out_give_the_same_floats():
     assert fast_kernels.dots(length)(rows, x) == [sum(map(mul, row, x)) for row in rows]
     assert fast_kernels.rmsnorm(length)(x)[0] == inference.rmsnorm(x)
     assert fast_kernels.softmax(length)(x) == inference.softmax(x)
-    xs, dy_columns = [vec(40) for _ in range(9)], [vec(9) for _ in range(5)]
-    expected = [[sum([g[p] * xs[p][i] for p in range(9)]) for i in range(40)] for g in dy_columns]
-    assert fast_kernels.outer_sum(9, 40)(dy_columns, xs) == expected
+    b, rows = [vec(40) for _ in range(9)], [vec(9) for _ in range(5)]
+    expected = [[sum([row[k] * b[k][j] for k in range(9)]) for j in range(40)] for row in rows]
+    assert fast_kernels.matmul(9, 40)(rows, b) == expected
     rows, x = [vec(300) for _ in range(4)], vec(300)
     expected_scores = [tuple(sum(map(mul, row[h * 30 : (h + 1) * 30], x[h * 30 : (h + 1) * 30])) * 0.5 for h in range(10)) for row in rows]
     assert fast_kernels.head_dots(10, 30)(rows, x, 0.5) == expected_scores
