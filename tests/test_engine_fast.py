@@ -192,7 +192,9 @@ def test_fast_adam_gives_the_floats_of_its_formula_and_agrees_with_the_reference
     new = adam_update_fast(params, grads, state, t, 0.004, 0.85, 0.99, 1e-8)
     m = [0.85 * m + (1 - 0.85) * g for m, g in zip(m0, grads)]
     v = [0.99 * v + (1 - 0.99) * (g * g) for v, g in zip(v0, grads)]
-    expected = [p - 0.004 * (mi / (1 - 0.85**t)) / (math.sqrt(vi / (1 - 0.99**t)) + 1e-8) for p, mi, vi in zip(params, m, v)]
+    root_vc = math.sqrt(1 - 0.99**t)
+    step_size, eps_hat = 0.004 * root_vc / (1 - 0.85**t), 1e-8 * root_vc
+    expected = [p - step_size * mi / (math.sqrt(vi) + eps_hat) for p, mi, vi in zip(params, m, v)]
     assert (state.m, state.v, new) == (m, v, expected)
     reference_state = AdamState(list(m0), list(v0))
     reference = adam_update(params, grads, reference_state, t, 0.004, 0.85, 0.99, 1e-8)
