@@ -4,20 +4,18 @@
     python benchmarks/bench_engines.py [NAMES_TXT] --memory
 
 Trains the default model (the reference's settings) on names.txt, by default the copy in
-../shared/datasets/ beside the repo, with both engines at once. A scalar trainer and a
-fast one start from the same seed and take turns, ten steps each, over the first
---scalar-steps steps of the default run; then the fast one finishes the 1000-step run
-alone. Each figure is the wall time of Trainer.step(): forward, backward, Adam and the
-trainer's bookkeeping. Taking turns lets both engines see the same machine: a shared
-machine's speed changes from one minute to the next, and timing one engine after the
-other would let that change into the ratio. It reports, per round:
+../shared/datasets/ beside the repo, and times Trainer.step(): forward, backward, Adam and
+the trainer's bookkeeping. Each round:
 
-- the scalar and fast ms/step over the same steps, and their ratio (with --scalar-steps
-  1000, the whole default run; the scalar engine takes ~0.15 s a step, so about 2.5
-  minutes a round);
-- the fast engine's ms/step over the whole 1000-step run;
+- runs a scalar trainer and a fast one from the same seed, taking turns ten steps each,
+  over the first --scalar-steps steps of the default run (--scalar-steps 1000 is the
+  whole run; the scalar engine takes ~0.15 s a step, so that is ~2.5 minutes a round).
+  Taking turns lets both engines see the same machine: a shared machine's speed changes
+  from one minute to the next, and timing one engine after the other would let that
+  change into their ratio. It prints each engine's ms/step and the ratio.
+- then times a fresh fast run of all 1000 steps alone, as a user runs it (see TURN).
 
-and then the time to sample 20 names at temperature 0.5 from the fast run's final weights.
+After the rounds it times sampling 20 names at temperature 0.5 from the last run's weights.
 
 --memory instead trains the fast engine for 20,000 steps (the documents wrap around) and
 reports the resident set size at step 1,000 and at the end; they should differ by < 10 MB.
@@ -37,11 +35,12 @@ from microgpt_tui.engine.sampling import generate
 from microgpt_tui.engine.trainer import Trainer
 
 DEFAULT_NAMES = Path(__file__).resolve().parents[1].parent / "shared" / "datasets" / "names.txt"
-# Steps each engine takes before the other takes its turn. Turns of one step would charge
-# the fast engine for the scalar engine's mess: right after a scalar step has built and
-# freed ~58,000 Values, a fast step runs with cold caches and takes ~30 % longer. Ten
-# steps a turn make that a few percent, and each turn lasts ~1.5 s, shorter than the
-# minutes over which a shared machine's speed drifts.
+# Steps each engine takes before the other takes its turn; a turn lasts ~1.5 s, shorter
+# than the minutes over which a shared machine's speed drifts. Taking turns costs the fast
+# engine something all the same: after the scalar engine has built and freed ~58,000
+# Values, the fast one runs ~30 % slower for a step, and still ~5 % slower over a turn of
+# ten (its objects land in the memory the Values left behind). So each round also times a
+# fresh fast run alone, as a user runs it.
 TURN = 10
 
 
@@ -104,26 +103,26 @@ def rss_mb() -> float:
 
 
 def speed(docs: list[str], scalar_steps: int, rounds: int) -> None:
-    print(f"default model, {len(docs):,} documents; wall-clock ms per Trainer.step(), the engines taking turns")
+    print(f"default model, {len(docs):,} documents; wall-clock ms per Trainer.step()")
     # The fast engine compiles each kernel the first time a run needs it (about 80 of them,
     # some 40 ms in all); an untimed whole run first compiles them, so rounds time training.
     warm_up = ms_per_step(new_trainer(docs, "fast"), 1000)
     print(f"warm-up: a first fast run, compiling its kernels, {warm_up:.3f} ms/step (not counted below)")
-    print(f"round  scalar 1-{scalar_steps}  fast 1-{scalar_steps}  ratio  fast 1-1000")
-    ratios, fulls = [], []
+    print(f"       taking turns over steps 1-{scalar_steps}    whole run, alone")
+    print("round      scalar      fast   ratio       fast")
+    ratios, alones = [], []
     for round_number in range(1, rounds + 1):
-        fast = new_trainer(docs, "fast")
-        scalar, first = taking_turns(new_trainer(docs, "scalar"), fast, scalar_steps)
-        rest = ms_per_step(fast, 1000 - scalar_steps)
-        full = (first * scalar_steps + rest * (1000 - scalar_steps)) / 1000
-        ratios.append(scalar / first)
-        fulls.append(full)
-        print(f"{round_number:5d}  {scalar:10.2f}  {first:10.3f}  {ratios[-1]:5.1f}x  {full:10.3f}")
+        scalar, fast = taking_turns(new_trainer(docs, "scalar"), new_trainer(docs, "fast"), scalar_steps)
+        trainer = new_trainer(docs, "fast")
+        alone = ms_per_step(trainer, 1000)
+        ratios.append(scalar / fast)
+        alones.append(alone)
+        print(f"{round_number:5d}  {scalar:10.2f}  {fast:8.3f}  {ratios[-1]:5.1f}x  {alone:9.3f}")
     if rounds > 1:
-        print(f"ratio: median {statistics.median(ratios):.1f}x, lowest {min(ratios):.1f}x; "
-              f"fast whole run: median {statistics.median(fulls):.3f} ms/step")
+        print(f"median {statistics.median(ratios):.1f}x (lowest {min(ratios):.1f}x); "
+              f"fast whole run alone: median {statistics.median(alones):.3f} ms/step")
 
-    ms, names = sample_ms(fast)
+    ms, names = sample_ms(trainer)
     print(f"sampling 20 names at temperature 0.5 (fast run's final weights): {ms:.2f} ms, best of 5")
     print("  " + " ".join(names))
 
