@@ -40,6 +40,11 @@ def columns(rows) -> list[tuple[float, ...]]:
     return list(zip(*rows))
 
 
+def rows_of(flat, width: int) -> list[tuple[float, ...]]:
+    """A flat sequence cut into consecutive rows of `width`."""
+    return list(zip(*[iter(flat)] * width))
+
+
 class Ops:
     """The kernels for one model's sizes, looked up once."""
 
@@ -120,8 +125,7 @@ class LayerWeights:
         self.wv = weights[prefix + "attn_wv"]
         self.wo = weights[prefix + "attn_wo"]
         self.fc1 = weights[prefix + "mlp_fc1"]
-        self.fc2 = weights[prefix + "mlp_fc2"]
-        self.fc2_columns = columns(self.fc2)  # the sparse MLP works one hidden unit at a time
+        self.fc2_columns = columns(weights[prefix + "mlp_fc2"])  # the sparse MLP works one hidden unit at a time
 
 
 class LayerTape:
@@ -249,7 +253,7 @@ def attention_backward(ops: Ops, lt: LayerTape, dheads: Rows) -> tuple[Rows, Row
             a * (g - mean) * attn_scale
             for a, g, mean in zip(chain.from_iterable(attn_weights), chain.from_iterable(da), means)
         ]
-        dscores = list(zip(*[iter(dscores)] * n_head))  # back to one tuple of heads per t
+        dscores = rows_of(dscores, n_head)  # back to one tuple of heads per t
         dscores_all.append(dscores)
         # dscore_t reaches q through k_t: dq = sum_t dscore_t k_t
         dqs.append(ops.head_mix(lt.keys, dscores))
