@@ -2,6 +2,7 @@
 
     python benchmarks/bench_engines.py [NAMES_TXT] [--scalar-steps N] [--rounds N]
     python benchmarks/bench_engines.py [NAMES_TXT] --memory
+    python benchmarks/bench_engines.py [NAMES_TXT] --phases
 
 Trains the default model (the reference's settings) on names.txt, by default the copy in
 ../shared/datasets/ beside the repo, and times Trainer.step(): forward, backward, Adam and
@@ -19,6 +20,10 @@ After the rounds it times sampling 20 names at temperature 0.5 from the last run
 
 --memory instead trains the fast engine for 20,000 steps (the documents wrap around) and
 reports the resident set size at step 1,000 and at the end; they should differ by < 10 MB.
+--phases instead times one fast run of the default 1000 steps phase by phase: cutting the
+weights into matrices, the forward pass, the backward pass, and flattening the gradients
+plus Adam, each as ms/step averaged over the run.
+
 This is a benchmark to run by hand, not a test: the figures depend on the machine.
 """
 
@@ -30,7 +35,9 @@ import sys
 import time
 from pathlib import Path
 
+from microgpt_tui.engine import fast
 from microgpt_tui.engine.config import ModelConfig, TrainConfig
+from microgpt_tui.engine.optim import learning_rate_at
 from microgpt_tui.engine.sampling import generate
 from microgpt_tui.engine.trainer import Trainer
 
@@ -141,12 +148,44 @@ def memory(docs: list[str], steps: int = 20_000) -> None:
     print("flat (within 10 MB)" if abs(end - at_1000) < 10 else "NOT flat: grew by 10 MB or more")
 
 
+def phases(docs: list[str]) -> None:
+    """Trainer.step() taken apart, so each phase has its own clock."""
+    ms_per_step(new_trainer(docs, "fast"), 1000)  # compiles the kernels, as in speed()
+    trainer = new_trainer(docs, "fast")
+    config, train = trainer.config, trainer.train
+    clock = time.perf_counter
+    totals = dict.fromkeys(["weights", "forward", "backward", "flatten + Adam"], 0.0)
+    gc.collect()
+    start = clock()
+    for step in range(train.steps):
+        t0 = clock()
+        weights = trainer.weights()
+        tokens = trainer.tokenizer.encode_document(trainer.train_docs[step % len(trainer.train_docs)])
+        t1 = clock()
+        _, tape = fast.forward(config, weights, tokens, min(config.block_size, len(tokens) - 1))
+        t2 = clock()
+        grads = fast.backward(config, weights, tokens, tape)
+        t3 = clock()
+        lr = learning_rate_at(train.learning_rate, step, train.steps)
+        trainer.params = trainer.engine.adam_update(
+            trainer.params, trainer.layout.flatten(grads), trainer.adam, step + 1, lr, train.beta1, train.beta2, train.eps
+        )
+        t4 = clock()
+        for phase, seconds in zip(totals, (t1 - t0, t2 - t1, t3 - t2, t4 - t3)):
+            totals[phase] += seconds
+    whole = (clock() - start) / train.steps * 1000
+    print(f"fast engine, default run, {whole:.3f} ms/step in all:")
+    for phase, seconds in totals.items():
+        print(f"  {phase:15} {seconds / train.steps * 1000:6.3f} ms/step")
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("names", nargs="?", type=Path, default=DEFAULT_NAMES, help="names.txt (default: %(default)s)")
     parser.add_argument("--scalar-steps", type=int, default=100, help="steps to time the scalar engine on (default: 100)")
     parser.add_argument("--rounds", type=int, default=3, help="rounds, each a new pair of runs (default: 3)")
     parser.add_argument("--memory", action="store_true", help="train the fast engine 20,000 steps and report RSS")
+    parser.add_argument("--phases", action="store_true", help="time one fast run's forward, backward and Adam apart")
     args = parser.parse_args(argv)
     if not args.names.is_file():
         print(f"skipped: {args.names} not found; pass the path to names.txt", file=sys.stderr)
@@ -156,6 +195,8 @@ def main(argv=None) -> int:
     docs = read_docs(args.names)
     if args.memory:
         memory(docs)
+    elif args.phases:
+        phases(docs)
     else:
         speed(docs, args.scalar_steps, max(1, args.rounds))
     return 0
