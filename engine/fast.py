@@ -206,7 +206,7 @@ def forward(config: ModelConfig, weights: dict[str, Matrix], tokens: list[int], 
     tape.final = xs
     tape.probs = [ops.softmax_vocab(logits) for logits in linear(weights["lm_head"], xs)]
     losses = [-math.log(probs[target]) for probs, target in zip(tape.probs, tokens[1 : n + 1])]
-    return (1 / n) * sum(losses), tape
+    return (1 / n) * kernels.sum_in_order(losses), tape
 
 
 # --- the backward pass, block by block in reverse -----------------------------------------

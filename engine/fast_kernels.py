@@ -3,7 +3,7 @@
 The fast engine spends most of its time in dot products of short vectors: 16 numbers, or
 as many as there are positions in a name. Written the obvious way,
 
-    [sum(map(mul, row, x)) for row in rows]
+    [sum_in_order(map(mul, row, x)) for row in rows]
 
 every product is a function call, about 27 ns a number on CPython 3.11. Written out for a
 fixed length,
@@ -17,18 +17,24 @@ asked for, compiles it with exec, and keeps the function. Each kernel's docstrin
 the plain Python it equals, and kernel_source() shows the text it runs. Past
 MAX_WRITTEN_OUT numbers, writing out stops paying, and that plain Python runs instead.
 
-The floats are those of the plain Python on 3.11: sum() starts from 0 and adds the
-products left to right, and `0.0 + w0 * x0 + w1 * x1 + ...` does exactly that. (From
-Python 3.12 sum() compensates rounding errors; the written-out sums still add left to
-right, as the scalar engine's Values do.)
+Every sum here starts from 0.0 and adds left to right, rounding after each addition, as
+the scalar engine's Values do: `0.0 + w0 * x0 + w1 * x1 + ...` is such a sum, and so is
+sum_in_order(). Python's own sum() was one up to 3.11; from 3.12 it compensates rounding
+errors, which gives other last bits, so the engine never adds floats with it.
 """
 
 import math
-from collections.abc import Callable, Sequence
-from functools import cache
+from collections.abc import Callable, Iterable, Sequence
+from functools import cache, reduce
+from operator import add as plus
 from operator import mul
 
 Vector = Sequence[float]
+
+
+def sum_in_order(values: Iterable[float]) -> float:
+    """0.0 + v0 + v1 + ..., left to right: sum() as Python computed it up to 3.11."""
+    return reduce(plus, values, 0.0)
 
 
 def _names(prefix: str, length: int) -> str:
@@ -159,7 +165,7 @@ MAX_WRITTEN_OUT = 256
 
 
 def _plain_dots(rows, x):
-    return [sum(map(mul, row, x)) for row in rows]
+    return [sum_in_order(map(mul, row, x)) for row in rows]
 
 
 def _plain_add(a, b):
@@ -167,20 +173,20 @@ def _plain_add(a, b):
 
 
 def _plain_rmsnorm(x):
-    mean_square = sum([xi * xi for xi in x]) * len(x) ** -1
+    mean_square = sum_in_order([xi * xi for xi in x]) * len(x) ** -1
     scale = (mean_square + 1e-5) ** -0.5
     return [xi * scale for xi in x], scale
 
 
 def _plain_rmsnorm_backward(dy, y, scale):
-    c = sum(map(mul, dy, y)) / len(y)
+    c = sum_in_order(map(mul, dy, y)) / len(y)
     return [scale * (g - yi * c) for g, yi in zip(dy, y)]
 
 
 def _plain_softmax(logits):
     top = max(logits)
     exps = [math.exp(v - top) for v in logits]
-    inverse_total = sum(exps) ** -1
+    inverse_total = sum_in_order(exps) ** -1
     return [e * inverse_total for e in exps]
 
 
@@ -192,7 +198,7 @@ def _plain_scatter_axpy(rows, indices, coefs, x):
 def _plain_head_dots(n_head, head_dim):
     def head_dots(rows, x, scale):
         slices = [slice(h * head_dim, (h + 1) * head_dim) for h in range(n_head)]
-        return [tuple(sum(map(mul, row[cut], x[cut])) * scale for cut in slices) for row in rows]
+        return [tuple(sum_in_order(map(mul, row[cut], x[cut])) * scale for cut in slices) for row in rows]
 
     return head_dots
 
@@ -200,7 +206,7 @@ def _plain_head_dots(n_head, head_dim):
 def _plain_head_mix(n_head, head_dim):
     def head_mix(rows, weights):
         pairs = list(zip(rows, weights))
-        return [sum([w[j // head_dim] * row[j] for row, w in pairs]) for j in range(n_head * head_dim)]
+        return [sum_in_order([w[j // head_dim] * row[j] for row, w in pairs]) for j in range(n_head * head_dim)]
 
     return head_mix
 
@@ -251,7 +257,7 @@ def _kernel(kind: str, *sizes: int) -> Callable:
 
 @cache
 def dots(length: int) -> Callable[[Sequence[Vector], Vector], list[float]]:
-    """dots(length)(rows, x) == [sum(map(mul, row, x)) for row in rows]: a linear layer.
+    """dots(length)(rows, x) == [sum_in_order(map(mul, row, x)) for row in rows]: a linear layer.
 
     Every row and x have `length` numbers; rows may be any iterable of them.
     """
@@ -268,7 +274,7 @@ def add(length: int) -> Callable[[Vector, Vector], list[float]]:
 def rmsnorm(length: int) -> Callable[[Vector], tuple[list[float], float]]:
     """rmsnorm(length)(x) == (y, scale) with
 
-    mean_square = sum([xi * xi for xi in x]) * len(x) ** -1
+    mean_square = sum_in_order([xi * xi for xi in x]) * len(x) ** -1
     scale = (mean_square + 1e-5) ** -0.5
     y = [xi * scale for xi in x]
 
@@ -280,7 +286,7 @@ def rmsnorm(length: int) -> Callable[[Vector], tuple[list[float], float]]:
 @cache
 def rmsnorm_backward(length: int) -> Callable[[Vector, Vector, float], list[float]]:
     """rmsnorm_backward(length)(dy, y, scale) == [scale * (g - yi * c) for g, yi in zip(dy, y)]
-    with c = sum(map(mul, dy, y)) / len(y)."""
+    with c = sum_in_order(map(mul, dy, y)) / len(y)."""
     return _kernel("rmsnorm_backward", length)
 
 
@@ -290,7 +296,7 @@ def softmax(length: int) -> Callable[[Vector], list[float]]:
 
     top = max(logits)
     exps = [math.exp(v - top) for v in logits]
-    inverse_total = sum(exps) ** -1
+    inverse_total = sum_in_order(exps) ** -1
     return [e * inverse_total for e in exps]
     """
     return _kernel("softmax", length)
@@ -311,7 +317,7 @@ def head_dots(n_head: int, head_dim: int) -> Callable[[Sequence[Vector], Vector,
     """Attention scores for every head at once, for vectors of n_head * head_dim numbers:
 
     head_dots(n_head, head_dim)(rows, x, scale) == [
-        tuple(sum(map(mul, row[lo:hi], x[lo:hi])) * scale for lo, hi in the heads' slices)
+        tuple(sum_in_order(map(mul, row[lo:hi], x[lo:hi])) * scale for lo, hi in the heads' slices)
         for row in rows
     ]
     where head h's slice is h * head_dim to (h + 1) * head_dim.
@@ -324,7 +330,7 @@ def head_mix(n_head: int, head_dim: int) -> Callable[[Sequence[Vector], Sequence
     """Rows mixed with one weight per head: attention's output, sum_t a_t v_t, for all heads.
 
     head_mix(n_head, head_dim)(rows, weights) == [
-        sum([w[j // head_dim] * row[j] for row, w in zip(rows, weights)])
+        sum_in_order([w[j // head_dim] * row[j] for row, w in zip(rows, weights)])
         for j in range(n_head * head_dim)
     ]
     with weights[t] holding one weight per head for rows[t]. zip() stops at the shorter
@@ -338,7 +344,7 @@ def matmul(inner: int, width: int) -> Callable[[Sequence[Vector], Sequence[Vecto
     """Each row times the matrix b, which has `inner` rows of `width` numbers:
 
     matmul(inner, width)(rows, b) == [
-        [sum([row[k] * b[k][j] for k in range(inner)]) for j in range(width)]
+        [sum_in_order([row[k] * b[k][j] for k in range(inner)]) for j in range(width)]
         for row in rows
     ]
 

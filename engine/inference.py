@@ -8,18 +8,19 @@ scalar engine's, so the two give the same floats to the last bit.
 import math
 
 from microgpt_tui.engine import fast_kernels as kernels
+from microgpt_tui.engine.fast_kernels import sum_in_order
 from microgpt_tui.engine.config import ModelConfig
 from microgpt_tui.engine.params import Matrix
 
 
 def linear(x: list[float], w: Matrix) -> list[float]:
-    # [sum(map(mul, row, x)) for row in w], with the loop written out: see fast_kernels
+    # [sum_in_order(map(mul, row, x)) for row in w], with the loop written out: see fast_kernels
     return kernels.dots(len(x))(w, x)
 
 
 def rmsnorm(x: list[float]) -> list[float]:
     # scale the vector so its root-mean-square is 1 (there is no learned gain)
-    mean_square = sum([xi * xi for xi in x]) * len(x) ** -1
+    mean_square = sum_in_order([xi * xi for xi in x]) * len(x) ** -1
     scale = (mean_square + 1e-5) ** -0.5
     return [xi * scale for xi in x]
 
@@ -28,7 +29,7 @@ def softmax(logits: list[float]) -> list[float]:
     # subtracting the max changes nothing mathematically and keeps exp() from overflowing
     top = max(logits)
     exps = [math.exp(v - top) for v in logits]
-    inverse_total = sum(exps) ** -1
+    inverse_total = sum_in_order(exps) ** -1
     return [e * inverse_total for e in exps]
 
 
@@ -70,8 +71,8 @@ def forward_token(
         cache.values[layer].append(qkv[2 * d :])
         keys, values = cache.keys[layer], cache.values[layer]
         # every head at once (see fast_kernels.head_dots and head_mix): head h's scores are
-        # [sum(map(mul, q[lo:hi], k[lo:hi])) * scale for k in keys] over its slice lo:hi,
-        # and its output j is sum([w_t * v[j] for w_t, v in zip(weights, values)])
+        # [sum_in_order(map(mul, q[lo:hi], k[lo:hi])) * scale for k in keys] over its slice lo:hi,
+        # and its output j is sum_in_order([w_t * v[j] for w_t, v in zip(weights, values)])
         scores = kernels.head_dots(n_head, head_dim)(keys, q, scale)  # [t][head]
         layer_weights = [softmax(list(head_scores)) for head_scores in zip(*scores)]  # [head][t]
         heads_out = kernels.head_mix(n_head, head_dim)(values, list(zip(*layer_weights)))

@@ -9,6 +9,7 @@ import pytest
 from microgpt_tui.engine import fast, fast_kernels, inference, scalar
 from microgpt_tui.engine.config import ModelConfig, TrainConfig
 from microgpt_tui.engine.engines import DEFAULT_ENGINE, get_engine
+from microgpt_tui.engine.fast_kernels import sum_in_order
 from microgpt_tui.engine.optim import AdamState, adam_update, adam_update_fast
 from microgpt_tui.engine.params import ParamLayout, init_params
 from microgpt_tui.engine.trainer import Trainer
@@ -105,20 +106,28 @@ def test_fast_is_the_default_engine():
 # --- the kernels give the floats of the plain Python they stand for ------------------------
 
 
+def test_sums_add_left_to_right_whatever_the_python():
+    # 1e16 + 1.0 rounds back to 1e16, so adding in order ends at 0.0; a compensated sum,
+    # as sum() is from Python 3.12, would give 1.0
+    assert sum_in_order([1e16, 1.0, -1e16]) == 0.0
+    assert sum_in_order(iter([0.1, 0.2, 0.3])) == (0.0 + 0.1 + 0.2) + 0.3
+    assert sum_in_order([]) == 0.0
+
+
 @pytest.mark.parametrize("length", [1, 2, 3, 4, 7, 16, 27])
 def test_kernels_match_their_plain_definitions(length):
     rng = random.Random(length)
     vec = lambda: [rng.uniform(-2, 2) for _ in range(length)]  # noqa: E731
     rows, x, a = [vec() for _ in range(5)], vec(), vec()
-    assert fast_kernels.dots(length)(rows, x) == [sum(map(mul, row, x)) for row in rows]
+    assert fast_kernels.dots(length)(rows, x) == [sum_in_order(map(mul, row, x)) for row in rows]
     assert fast_kernels.dots(length)([], x) == []
     assert fast_kernels.add(length)(a, x) == [ai + xi for ai, xi in zip(a, x)]
     assert fast_kernels.softmax(length)(x) == inference.softmax(x)
     # rmsnorm: inference.rmsnorm's floats, and its scale
     y, scale = fast_kernels.rmsnorm(length)(x)
     assert y == inference.rmsnorm(x)
-    assert scale == (sum([xi * xi for xi in x]) * len(x) ** -1 + 1e-5) ** -0.5
-    c = sum(map(mul, a, y)) / length
+    assert scale == (sum_in_order([xi * xi for xi in x]) * len(x) ** -1 + 1e-5) ** -0.5
+    c = sum_in_order(map(mul, a, y)) / length
     assert fast_kernels.rmsnorm_backward(length)(a, y, scale) == [scale * (g - yi * c) for g, yi in zip(a, y)]
     accumulators = [vec() for _ in range(4)]
     expected = [list(row) for row in accumulators]
@@ -135,12 +144,12 @@ def test_head_kernels_match_their_plain_definitions(n_head, head_dim):
     vec = lambda size: [rng.uniform(-2, 2) for _ in range(size)]  # noqa: E731
     rows, x = [vec(width) for _ in range(6)], vec(width)
     expected_scores = [
-        tuple(sum(map(mul, row[h * head_dim : (h + 1) * head_dim], x[h * head_dim : (h + 1) * head_dim])) * 0.5 for h in range(n_head))
+        tuple(sum_in_order(map(mul, row[h * head_dim : (h + 1) * head_dim], x[h * head_dim : (h + 1) * head_dim])) * 0.5 for h in range(n_head))
         for row in rows
     ]
     assert fast_kernels.head_dots(n_head, head_dim)(rows, x, 0.5) == expected_scores
     weights = [vec(n_head) for _ in range(4)]  # one fewer than rows: zip stops at the shorter
-    expected_mix = [sum([w[j // head_dim] * row[j] for row, w in zip(rows, weights)]) for j in range(width)]
+    expected_mix = [sum_in_order([w[j // head_dim] * row[j] for row, w in zip(rows, weights)]) for j in range(width)]
     assert fast_kernels.head_mix(n_head, head_dim)(rows, weights) == expected_mix
 
 
@@ -158,7 +167,7 @@ def test_matmul_matches_its_plain_definition():
     for inner, width in [(1, 1), (1, 16), (7, 16), (16, 7), (3, 5)]:
         b = [[rng.uniform(-2, 2) for _ in range(width)] for _ in range(inner)]
         rows = [[rng.uniform(-2, 2) for _ in range(inner)] for _ in range(4)]
-        expected = [[sum([row[k] * b[k][j] for k in range(inner)]) for j in range(width)] for row in rows]
+        expected = [[sum_in_order([row[k] * b[k][j] for k in range(inner)]) for j in range(width)] for row in rows]
         assert fast_kernels.matmul(inner, width)(rows, b) == expected
         assert fast_kernels.matmul(inner, width)([], b) == []
 
@@ -207,14 +216,14 @@ def test_kernels_too_large_to_write_out_give_the_same_floats():
     vec = lambda size: [rng.uniform(-2, 2) for _ in range(size)]  # noqa: E731
     length = fast_kernels.MAX_WRITTEN_OUT + 44
     rows, x = [vec(length) for _ in range(3)], vec(length)
-    assert fast_kernels.dots(length)(rows, x) == [sum(map(mul, row, x)) for row in rows]
+    assert fast_kernels.dots(length)(rows, x) == [sum_in_order(map(mul, row, x)) for row in rows]
     assert fast_kernels.rmsnorm(length)(x)[0] == inference.rmsnorm(x)
     assert fast_kernels.softmax(length)(x) == inference.softmax(x)
     b, rows = [vec(40) for _ in range(9)], [vec(9) for _ in range(5)]
-    expected = [[sum([row[k] * b[k][j] for k in range(9)]) for j in range(40)] for row in rows]
+    expected = [[sum_in_order([row[k] * b[k][j] for k in range(9)]) for j in range(40)] for row in rows]
     assert fast_kernels.matmul(9, 40)(rows, b) == expected
     rows, x = [vec(300) for _ in range(4)], vec(300)
-    expected_scores = [tuple(sum(map(mul, row[h * 30 : (h + 1) * 30], x[h * 30 : (h + 1) * 30])) * 0.5 for h in range(10)) for row in rows]
+    expected_scores = [tuple(sum_in_order(map(mul, row[h * 30 : (h + 1) * 30], x[h * 30 : (h + 1) * 30])) * 0.5 for h in range(10)) for row in rows]
     assert fast_kernels.head_dots(10, 30)(rows, x, 0.5) == expected_scores
 
 
