@@ -11,14 +11,28 @@ from microgpt_tui.engine.params import Matrix
 from microgpt_tui.engine.tokenizer import Tokenizer
 
 
+def likeliest(logits: list[float]) -> int:
+    return max(range(len(logits)), key=logits.__getitem__)
+
+
+def sampling_probs(logits: list[float], temperature: float) -> list[float]:
+    """The distribution the next token is drawn from at `temperature`.
+
+    Below 1 sharpens it towards likely tokens, above 1 flattens it; 0 is greedy: all of
+    the probability on the most likely token.
+    """
+    if temperature == 0:
+        best = likeliest(logits)
+        return [1.0 if token == best else 0.0 for token in range(len(logits))]
+    inverse_temperature = temperature**-1
+    return softmax([logit * inverse_temperature for logit in logits])
+
+
 def pick_token(logits: list[float], temperature: float, rng: random.Random) -> int:
     """Draw the next token. Temperature 0 means greedy: always the most likely one."""
     if temperature == 0:
-        return max(range(len(logits)), key=logits.__getitem__)
-    # below 1 sharpens the distribution towards likely tokens, above 1 flattens it
-    inverse_temperature = temperature**-1
-    probs = softmax([logit * inverse_temperature for logit in logits])
-    return rng.choices(range(len(logits)), weights=probs)[0]
+        return likeliest(logits)
+    return rng.choices(range(len(logits)), weights=sampling_probs(logits, temperature))[0]
 
 
 def generate(
@@ -46,15 +60,18 @@ def generate(
     return tokenizer.decode(out)
 
 
-def next_token_probs(config: ModelConfig, weights: dict[str, Matrix], tokenizer: Tokenizer, prefix: str) -> list[float]:
-    """The model's probability for every token (BOS = "the name ends here") after `prefix`."""
+def next_token_probs(
+    config: ModelConfig, weights: dict[str, Matrix], tokenizer: Tokenizer, prefix: str, temperature: float = 1.0
+) -> list[float]:
+    """The probability of every token (BOS = "the name ends here") after `prefix`, as
+    sampling at `temperature` draws it; at 1, the model's own distribution."""
     tokens = [tokenizer.bos, *tokenizer.encode(prefix)]
     if len(tokens) > config.block_size:
         raise ValueError(f"the model sees at most {config.block_size - 1} characters")
     cache = KVCache(config.n_layer)
     for pos, token in enumerate(tokens):
         logits = forward_token(config, weights, token, pos, cache)
-    return softmax(logits)
+    return sampling_probs(logits, temperature)
 
 
 def check_prefix(config: ModelConfig, tokenizer: Tokenizer, prefix: str) -> str | None:

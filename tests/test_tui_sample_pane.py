@@ -193,19 +193,45 @@ async def test_an_empty_prefix_gives_free_samples(model_snapshot):
 
 async def test_next_char_bars_show_ten_probabilities_and_follow_typing(model_snapshot):
     app = SampleApp(model_snapshot)
+    s = model_snapshot
     async with app.run_test(size=(100, 30)) as pilot:
         bars = app.query_one(NextCharBars)
         assert len(bars.entries) == 10
         assert sum(p for _, p in bars.entries) <= 1.0
         first_letters = list(bars.entries)
         await type_prefix(pilot, "e")
-        probs = next_token_probs(model_snapshot.config, model_snapshot.weights, model_snapshot.tokenizer, "e")
+        probs = next_token_probs(s.config, s.weights, s.tokenizer, "e", app.pane.temperature)
         assert bars.entries != first_letters
         assert [p for _, p in bars.entries] == sorted(probs, reverse=True)[:10]
         await pilot.press("m")
-        after_em = next_token_probs(model_snapshot.config, model_snapshot.weights, model_snapshot.tokenizer, "em")
+        after_em = next_token_probs(s.config, s.weights, s.tokenizer, "em", app.pane.temperature)
         assert [p for _, p in bars.entries] == sorted(after_em, reverse=True)[:10]
         assert "after 'em'" in text_of(app, "#sample-next-title")
+
+
+async def test_next_char_bars_follow_the_temperature_sampling_uses(model_snapshot):
+    app = SampleApp(model_snapshot)
+    s = model_snapshot
+
+    def top_probs(temperature):
+        return sorted(next_token_probs(s.config, s.weights, s.tokenizer, "", temperature), reverse=True)[:10]
+
+    async with app.run_test(size=(100, 30)) as pilot:
+        bars = app.query_one(NextCharBars)
+        assert [p for _, p in bars.entries] == top_probs(0.5)
+        assert "temperature 0.50" in text_of(app, "#sample-next-title")
+        app.pane.change_temperature(+0.5)  # as the app's ] key does, ten times
+        await pilot.pause()
+        assert [p for _, p in bars.entries] == top_probs(1.0)
+        assert top_probs(1.0) == sorted(next_token_probs(s.config, s.weights, s.tokenizer, ""), reverse=True)[:10]
+        assert top_probs(1.0)[0] < top_probs(0.5)[0]  # hotter is flatter
+        assert "temperature 1.00" in text_of(app, "#sample-next-title")
+        app.pane.query_one(TemperatureSlider).focus()
+        await pilot.press("home")  # greedy: the likeliest character every time
+        assert [p for _, p in bars.entries] == [1.0]
+        model_odds = next_token_probs(s.config, s.weights, s.tokenizer, "")
+        likeliest = model_odds.index(max(model_odds))
+        assert bars.entries[0][0].startswith(s.tokenizer.symbol(likeliest))  # "◆ end" for BOS
 
 
 async def test_show_final_samples_lists_twenty_names_on_its_own(model_snapshot):

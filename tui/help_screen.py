@@ -64,9 +64,10 @@ running average of gradients) and **v** (of squared gradients).
 
 Type a prefix and press Enter for ten names that start with it, each marked **new** or
 as a name from the training data. While you type, bars show the model's top guesses for
-the next character. **Temperature** divides the model's scores before they become
-probabilities: 0 always takes the likeliest character, 1 samples the model's own
-distribution, higher gets wilder. When training is done, twenty names appear on their own.
+the next character, with the odds that sampling draws from. **Temperature** divides the
+model's scores before they become probabilities: 0 always takes the likeliest character,
+1 samples the model's own distribution, higher gets wilder. Move the slider and watch the
+bars sharpen or flatten. When training is done, twenty names appear on their own.
 
 ## Keys
 

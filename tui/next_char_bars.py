@@ -1,4 +1,4 @@
-"""Bars for the model's ten most likely next characters.
+"""Bars for the ten most likely next characters, at the temperature sampling uses.
 
 Each bar's full width is probability 1, so short bars mean the model is unsure, and the ten
 bars never add up to more than the whole. BOS, the token that ends a name, shows as "◆ end".
@@ -41,8 +41,8 @@ class NextCharBars(Widget):
         self.entries: list[tuple[str, float]] = []
 
     def show(self, probs: list[float], tokenizer: Tokenizer) -> None:
-        """Draw the TOP most likely tokens of a next-token distribution."""
-        ranked = sorted(range(len(probs)), key=lambda token: -probs[token])[:TOP]
+        """Draw the TOP most likely tokens of a next-token distribution, leaving out any it never picks."""
+        ranked = [token for token in sorted(range(len(probs)), key=lambda token: -probs[token])[:TOP] if probs[token] > 0]
         self.entries = [(self._label(tokenizer, token), probs[token]) for token in ranked]
         self.refresh(layout=True)
 

@@ -67,11 +67,11 @@ class SamplePane(Widget):
         self._slider = TemperatureSlider(0.5, id="sample-temperature")
         self._snapshot: ModelSnapshot | None = None
         self._training_names: frozenset[str] | None = None
-        self._bars_drawn_for: tuple | None = None  # (step, prefix): skip redrawing the same bars
+        self._bars_drawn_for: tuple | None = None  # (step, prefix, temperature): skip redrawing the same bars
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="sample-controls"):
-            yield Input(placeholder="a prefix, then Enter", id="sample-prefix")
+            yield Input(placeholder="type a prefix", id="sample-prefix")
             yield Label("temperature", id="sample-temperature-label")
             yield self._slider
         yield Static("waiting for the model…", id="sample-message", markup=False)
@@ -129,7 +129,7 @@ class SamplePane(Widget):
         names = [generate(s.config, s.weights, s.tokenizer, self.rng, self.temperature, prefix) for _ in range(count)]
         self.completions = [Completion(name, self._in_training_data(name)) for name in names]
         what = f"{count} completions of {prefix!r}" if prefix else f"{count} names"
-        title = f"{heading} {what} · temperature {self.temperature:.2f}".strip()
+        title = f"{heading} {what}\nat temperature {self.temperature:.2f}".strip()
         self.query_one("#sample-results-title", Label).update(title)
         self._show_completions()
 
@@ -146,6 +146,7 @@ class SamplePane(Widget):
     @on(TemperatureSlider.Changed)
     def _temperature_changed(self, event: TemperatureSlider.Changed) -> None:
         event.stop()
+        self._update_bars()  # the bars show the odds sampling uses at this temperature
         self.post_message(self.TemperatureChanged(self, event.value))
 
     def action_leave_prefix(self) -> None:
@@ -161,9 +162,10 @@ class SamplePane(Widget):
             return
         s = self._snapshot
         prefix = self.query_one("#sample-prefix", Input).value
-        if self._bars_drawn_for == (s.step, prefix):
-            return  # same weights, same prefix: the bars would not change
-        self._bars_drawn_for = (s.step, prefix)
+        drawing = (s.step, prefix, self.temperature)
+        if self._bars_drawn_for == drawing:
+            return  # same weights, prefix and temperature: the bars would not change
+        self._bars_drawn_for = drawing
         bars = self.query_one("#sample-bars", NextCharBars)
         title = self.query_one("#sample-next-title", Label)
         problem = check_prefix(s.config, s.tokenizer, prefix)
@@ -172,8 +174,9 @@ class SamplePane(Widget):
             title.update("next character")
             self._say(problem, error=True)
             return
-        bars.show(next_token_probs(s.config, s.weights, s.tokenizer, prefix), s.tokenizer)
-        title.update(f"next character after {prefix!r}" if prefix else "first character of a name")
+        bars.show(next_token_probs(s.config, s.weights, s.tokenizer, prefix, self.temperature), s.tokenizer)
+        what = f"next character after {prefix!r}" if prefix else "first character of a name"
+        title.update(f"{what}\nat temperature {self.temperature:.2f}")
         self._say(f"Enter: {COMPLETIONS} names · Escape: leave the box")
 
     def _say(self, text: str, error: bool = False) -> None:
