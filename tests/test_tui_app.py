@@ -27,10 +27,10 @@ nora lily eleanor hannah lillian addison aubrey ellie stella natalie zoe leah ha
 savannah audrey brooklyn bella claire skylar""".split())
 
 
-def tiny_app(steps: int = 30, paused: bool = True, step_every: float = 0.05) -> MicroGPTApp:
+def tiny_app(steps: int = 30, paused: bool = True, step_every: float = 0.05, **options) -> MicroGPTApp:
     config = ModelConfig(Tokenizer.from_documents(NAMES).vocab_size, n_embd=8, n_head=2, block_size=8)
     spec = RunSpec(NAMES, config, TrainConfig(steps=steps, seed=42), "scalar", start_paused=paused)
-    return MicroGPTApp(spec, "names · 50 docs", connection=InProcessTraining(spec, step_every=step_every))
+    return MicroGPTApp(spec, "names · 50 docs", connection=InProcessTraining(spec, step_every=step_every), **options)
 
 
 async def wait_for(pilot, condition, timeout: float = 5.0) -> None:
@@ -189,6 +189,20 @@ async def test_status_line_follows_the_run_to_done_and_the_panes_stay_live():
         assert app.progress.state is State.DONE
         await pilot.press("right_square_bracket")  # the panes still answer
         assert sample.temperature == pytest.approx(0.55)
+
+
+@pytest.mark.parametrize("count", [3, 0])
+async def test_num_samples_sets_how_many_names_appear_at_done(count):
+    app = tiny_app(steps=3, paused=False, step_every=0.01, final_samples=count)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: app.progress.state is State.DONE and app.latest_snapshot.done)
+        await pilot.pause(0.2)  # the DONE snapshot reaches the panes after the next frame
+        sample = app.query_one(SamplePane)
+        await wait_for(pilot, lambda: len(sample.completions) == count)
+        if count:
+            assert "training done: 3 names" in str(sample.query_one("#sample-results-title").content)
+        else:
+            assert "training done" not in str(sample.query_one("#sample-results-title").content)
 
 
 async def test_small_terminal_stacks_and_tiny_one_shows_a_note():

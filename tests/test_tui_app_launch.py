@@ -29,7 +29,7 @@ def test_temperature_outside_the_slider_is_refused(small_data, capsys, opened):
 def test_options_reach_the_app(small_data, tmp_path, opened):
     log = tmp_path / "app.jsonl"
     status = main(["--data", str(small_data), "--paused", "--steps", "7", "--n-embd", "8", "--n-head", "2",
-                   "--seed", "3", "--engine", "scalar", "--temperature", "0.8", "--log-jsonl", str(log)])
+                   "--seed", "3", "--engine", "scalar", "--temperature", "0.8", "--num-samples", "4", "--log-jsonl", str(log)])
     assert status == 0
     (app,) = opened
     spec = app.spec
@@ -37,6 +37,7 @@ def test_options_reach_the_app(small_data, tmp_path, opened):
     assert spec.config.n_embd == 8 and spec.config.n_head == 2 and spec.config.vocab_size == 17  # 16 letters and BOS
     assert app.progress.dataset.startswith("names") and app.progress.state is None
     assert app._initial_temperature == 0.8
+    assert app._final_samples == 4
     assert log.exists()  # created up front, so a clash is reported before the app opens
 
 

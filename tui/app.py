@@ -30,7 +30,7 @@ from microgpt_tui.tui.loss_pane import LossPane
 from microgpt_tui.tui.parameters_pane import ParametersPane
 from microgpt_tui.tui.path_dialog import PathDialog
 from microgpt_tui.tui.quit_dialog import QuitDialog
-from microgpt_tui.tui.sample_pane import SamplePane
+from microgpt_tui.tui.sample_pane import FINAL_SAMPLES, SamplePane
 from microgpt_tui.tui.status_line import Progress, StatusLine, StepRate
 from microgpt_tui.tui.too_small import MIN_HEIGHT, MIN_WIDTH, TooSmall
 from microgpt_tui.tui.training import State
@@ -75,11 +75,13 @@ class MicroGPTApp(App[None]):
         *,
         connection: TrainingConnection | None = None,
         temperature: float | None = None,
+        final_samples: int = FINAL_SAMPLES,
         step_log=None,
         checkpoint_path: str | None = None,
     ) -> None:
         """`connection` defaults to a child process; tests pass an InProcessTraining.
 
+        `final_samples` names (--num-samples) appear in the Sample pane when training is done.
         `step_log` is an open text file that receives one JSON line per step, as
         --log-jsonl writes in headless mode. `checkpoint_path` is where ctrl+s saves
         (--checkpoint, or the --resume file); without it, ctrl+s asks.
@@ -92,6 +94,7 @@ class MicroGPTApp(App[None]):
         self.latest_snapshot = None
         self.validation: list[messages.ValidationScored] = []
         self._initial_temperature = temperature
+        self._final_samples = final_samples
         self._step_log = step_log
         self._final_samples_shown = False
         self._status_dirty = True
@@ -206,9 +209,9 @@ class MicroGPTApp(App[None]):
             return  # a newer one is on its way to the panes
         for pane in (self.query_one(AttentionPane), self.query_one(ParametersPane), self.query_one(SamplePane)):
             pane.show_snapshot(snapshot)
-        if snapshot.done and not self._final_samples_shown:
+        if snapshot.done and not self._final_samples_shown and self._final_samples:
             self._final_samples_shown = True
-            self.query_one(SamplePane).show_final_samples(snapshot)
+            self.query_one(SamplePane).show_final_samples(snapshot, self._final_samples)
 
     def on_validation_scored(self, message: messages.ValidationScored) -> None:
         if self._shutting_down:

@@ -129,7 +129,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     sampling = parser.add_argument_group("sampling")
     sampling.add_argument("--temperature", type=temperature, default=0.5, metavar="T", help="0 is greedy, 1 is the model's own distribution (default: 0.5)")
-    sampling.add_argument("--num-samples", type=count, default=20, metavar="N", help="names to print after training (default: 20)")
+    sampling.add_argument("--num-samples", type=count, default=20, metavar="N", help="names to make up after training: printed headless, shown in the app's Sample pane (default: 20)")
 
     commands = parser.add_subparsers(title="commands", dest="command", metavar="COMMAND", parser_class=OneLineParser)
     sample = commands.add_parser(

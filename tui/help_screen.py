@@ -67,7 +67,8 @@ as a name from the training data. While you type, bars show the model's top gues
 the next character, with the odds that sampling draws from. **Temperature** divides the
 model's scores before they become probabilities: 0 always takes the likeliest character,
 1 samples the model's own distribution, higher gets wilder. Move the slider and watch the
-bars sharpen or flatten. When training is done, twenty names appear on their own.
+bars sharpen or flatten. When training is done, names appear on their own (twenty, or
+as many as --num-samples asks for).
 
 ## Keys
 

@@ -24,8 +24,8 @@ def run_app(args: argparse.Namespace, run: PreparedRun) -> int:
                    dataset_name=run.dataset.name, dataset_sha256=run.dataset.sha256)
     with contextlib.ExitStack() as cleanup:
         log = cleanup.enter_context(open_new_log(args.log_jsonl)) if args.log_jsonl else None
-        app = MicroGPTApp(spec, run.dataset.description, temperature=args.temperature, step_log=log,
-                          checkpoint_path=args.checkpoint or args.resume)
+        app = MicroGPTApp(spec, run.dataset.description, temperature=args.temperature, final_samples=args.num_samples,
+                          step_log=log, checkpoint_path=args.checkpoint or args.resume)
         # Whatever way the app ends, the training process must not outlive it.
         cleanup.callback(app.connection.close)
         app.run()

@@ -25,7 +25,7 @@ from microgpt_tui.tui.snapshot import ModelSnapshot
 from microgpt_tui.tui.temperature_slider import TemperatureSlider
 
 COMPLETIONS = 10  # names made when Enter is pressed
-FINAL_SAMPLES = 20  # names shown on their own when training is done
+FINAL_SAMPLES = 20  # names shown on their own when training is done, unless --num-samples says otherwise
 NAMES_PER_COLUMN = 10
 COLUMN_GAP = 3  # spaces between columns of names
 
@@ -108,11 +108,11 @@ class SamplePane(Widget):
         self._snapshot = snapshot
         self._update_bars()
 
-    def show_final_samples(self, snapshot: ModelSnapshot) -> None:
-        """Training is done: show FINAL_SAMPLES free names without being asked."""
+    def show_final_samples(self, snapshot: ModelSnapshot, count: int = FINAL_SAMPLES) -> None:
+        """Training is done: show `count` free names without being asked."""
         self._snapshot = snapshot
         self._update_bars()
-        self.make_samples("", FINAL_SAMPLES, heading="training done:")
+        self.make_samples("", count, heading="training done:")
 
     def make_samples(self, prefix: str, count: int = COMPLETIONS, heading: str = "") -> None:
         """Sample `count` names that start with `prefix` and list them."""
