@@ -77,7 +77,13 @@ def format_duration(seconds: float) -> str:
     return f"{hours}h {minutes:02d}m"
 
 
-def status_text(p: Progress) -> Text:
+def status_text(p: Progress, width: int | None = None, lines: int = 1) -> Text:
+    """The status line, on one line or two; given a `width`, the data set's label is
+    shortened to make each line fit.
+
+    The label never changes during a run, while the step, the rate and the learning rate
+    do: those are what a glance at the line is for, so they are never cut.
+    """
     bar = (" │ ", "dim")
     state = p.state.value if p.state else "STARTING"
     # Rate and ETA mean something only while running; paused or done they would be stale.
@@ -89,25 +95,43 @@ def status_text(p: Progress) -> Text:
         rate = "– steps/s"
     eta = f"ETA {format_duration(p.eta_seconds)}" if p.eta_seconds is not None else "ETA –"
     lr = f"lr {p.lr:.5f}" if p.lr is not None else "lr –"
-    width = len(str(p.total_steps))
-    return Text.assemble(
-        (p.dataset, "bold"),
-        bar,
-        f"{p.num_params:,} params · {p.engine} engine",
-        bar,
+    steps_width = len(str(p.total_steps))
+    label = Text.assemble((p.dataset, "bold"))  # bold the label only, not what is added to it
+    model = Text.assemble(bar, f"{p.num_params:,} params · {p.engine} engine")
+    progress = Text.assemble(
         ("step ", "dim"),
-        (f"{p.step:>{width}}/{p.total_steps}", "bold"),
+        (f"{p.step:>{steps_width}}/{p.total_steps}", "bold"),
         bar,
         (state, STATE_STYLES.get(p.state, "bold")),
         bar,
         f"{rate} · {eta} · {lr}",
     )
+    # what shares the first line with the label
+    beside_label = model if lines == 2 else model + Text.assemble(bar) + progress
+    if width is not None and label.cell_len + beside_label.cell_len > width:
+        label.truncate(max(MIN_LABEL, width - beside_label.cell_len), overflow="ellipsis")
+    if lines == 2:
+        return Text("\n").join([label + model, progress])
+    return label + beside_label
+
+
+MIN_LABEL = 8  # cells the data set's label keeps however narrow the line
 
 
 class StatusLine(Static):
     """One line (two on a narrow terminal), always at the top."""
 
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._progress: Progress | None = None
+
     def show(self, progress: Progress) -> None:
+        self._progress = progress
+        lines = 2 if self.size.height >= 2 else 1  # app.tcss gives it two on a narrow screen
         # Its height is fixed in app.tcss, so a new text needs a repaint, not a new
         # layout of the whole screen: that is most of what a redraw would cost.
-        self.update(status_text(progress), layout=False)
+        self.update(status_text(progress, self.content_size.width or None, lines), layout=False)
+
+    def on_resize(self) -> None:
+        if self._progress is not None:
+            self.show(self._progress)
