@@ -95,8 +95,8 @@ def model_snapshot(two_snapshots) -> ModelSnapshot:
 
 
 @pytest.fixture
-def cache(tmp_path, monkeypatch) -> Path:
-    """A fresh, not yet created cache folder (MICROGPT_TUI_CACHE); replaces pytest's own `cache` fixture."""
+def cache_folder(tmp_path, monkeypatch) -> Path:
+    """A fresh, not yet created cache folder (MICROGPT_TUI_CACHE)."""
     folder = tmp_path / "cache"
     monkeypatch.setenv("MICROGPT_TUI_CACHE", str(folder))
     return folder

@@ -74,7 +74,7 @@ def server():
     srv.close()
 
 
-# cache (a fresh MICROGPT_TUI_CACHE folder) and dead_port come from conftest.py
+# cache_folder (a fresh MICROGPT_TUI_CACHE folder) and dead_port come from conftest.py
 
 
 @pytest.fixture
@@ -110,19 +110,19 @@ def download_error(monkeypatch, url) -> str:
     return message
 
 
-def test_good_download_caches_the_file(server, cache, fake_names, monkeypatch):
+def test_good_download_caches_the_file(server, cache_folder, fake_names, monkeypatch):
     use_url(monkeypatch, server.url("/names.txt"))
     dataset = load_named("names", show_progress=False)
-    assert (cache / "names.txt").read_bytes() == FAKE
-    assert sorted(p.name for p in cache.iterdir()) == ["names.txt"]
+    assert (cache_folder / "names.txt").read_bytes() == FAKE
+    assert sorted(p.name for p in cache_folder.iterdir()) == ["names.txt"]
     assert dataset.docs == FAKE_DOCS
     assert dataset.name == "names"
-    assert dataset.source == cache / "names.txt"
+    assert dataset.source == cache_folder / "names.txt"
     assert dataset.sha256 == fake_names.sha256
     assert server.requests == ["/names.txt"]
 
 
-def test_cache_hit_makes_no_request(server, cache, fake_names, monkeypatch):
+def test_cache_hit_makes_no_request(server, cache_folder, fake_names, monkeypatch):
     use_url(monkeypatch, server.url("/names.txt"))
     first = load_named("names", show_progress=False)
     second = load_named("names", show_progress=False)
@@ -130,55 +130,55 @@ def test_cache_hit_makes_no_request(server, cache, fake_names, monkeypatch):
     assert second.docs == first.docs
 
 
-def test_cache_hit_works_with_the_network_gone(server, cache, fake_names, monkeypatch, dead_port):
+def test_cache_hit_works_with_the_network_gone(server, cache_folder, fake_names, monkeypatch, dead_port):
     use_url(monkeypatch, server.url("/names.txt"))
     load_named("names", show_progress=False)
     use_url(monkeypatch, f"http://127.0.0.1:{dead_port}/names.txt")
     assert load_named("names", show_progress=False).docs == FAKE_DOCS
 
 
-def test_damaged_cache_file_is_downloaded_again(server, cache, fake_names, monkeypatch):
-    cache.mkdir()
-    (cache / "names.txt").write_bytes(b"emma\n")  # e.g. edited or truncated since
+def test_damaged_cache_file_is_downloaded_again(server, cache_folder, fake_names, monkeypatch):
+    cache_folder.mkdir()
+    (cache_folder / "names.txt").write_bytes(b"emma\n")  # e.g. edited or truncated since
     use_url(monkeypatch, server.url("/names.txt"))
     dataset = load_named("names", show_progress=False)
     assert server.requests == ["/names.txt"]
-    assert (cache / "names.txt").read_bytes() == FAKE
+    assert (cache_folder / "names.txt").read_bytes() == FAKE
     assert dataset.docs == FAKE_DOCS
 
 
-def test_checksum_mismatch(server, cache, fake_names, monkeypatch):
+def test_checksum_mismatch(server, cache_folder, fake_names, monkeypatch):
     message = download_error(monkeypatch, server.url("/wrong.txt"))
     assert "checksum" in message
-    assert_cache_empty(cache)
+    assert_cache_empty(cache_folder)
 
 
-def test_body_cut_short(server, cache, fake_names, monkeypatch):
+def test_body_cut_short(server, cache_folder, fake_names, monkeypatch):
     message = download_error(monkeypatch, server.url("/short.txt"))
     assert "cut short" in message
     assert f"of {len(FAKE):,} bytes" in message
-    assert_cache_empty(cache)
+    assert_cache_empty(cache_folder)
 
 
-def test_body_larger_than_the_registered_file(server, cache, fake_names, monkeypatch):
+def test_body_larger_than_the_registered_file(server, cache_folder, fake_names, monkeypatch):
     use_url(monkeypatch, server.url("/big.txt"))
     assert "larger than" in load_error()
-    assert_cache_empty(cache)
+    assert_cache_empty(cache_folder)
 
 
-def test_http_404(server, cache, fake_names, monkeypatch):
+def test_http_404(server, cache_folder, fake_names, monkeypatch):
     message = download_error(monkeypatch, server.url("/nowhere.txt"))
     assert "404" in message
-    assert_cache_empty(cache)
+    assert_cache_empty(cache_folder)
 
 
-def test_connection_refused(cache, fake_names, monkeypatch, dead_port):
+def test_connection_refused(cache_folder, fake_names, monkeypatch, dead_port):
     message = download_error(monkeypatch, f"http://127.0.0.1:{dead_port}/names.txt")
     assert "refused" in message.lower()
-    assert_cache_empty(cache)
+    assert_cache_empty(cache_folder)
 
 
-def test_server_that_never_answers_times_out(cache, fake_names, monkeypatch):
+def test_server_that_never_answers_times_out(cache_folder, fake_names, monkeypatch):
     monkeypatch.setattr(download_module, "TIMEOUT", 0.2)
     silent = socket.socket()
     silent.bind(("127.0.0.1", 0))
@@ -188,24 +188,24 @@ def test_server_that_never_answers_times_out(cache, fake_names, monkeypatch):
     finally:
         silent.close()
     assert "0.2 seconds" in message
-    assert_cache_empty(cache)
+    assert_cache_empty(cache_folder)
 
 
-def test_malformed_override_address(cache, fake_names, monkeypatch):
+def test_malformed_override_address(cache_folder, fake_names, monkeypatch):
     download_error(monkeypatch, "names-mirror.example/names.txt")
-    assert_cache_empty(cache)
+    assert_cache_empty(cache_folder)
 
 
-def test_file_url_override(tmp_path, cache, fake_names, monkeypatch):
+def test_file_url_override(tmp_path, cache_folder, fake_names, monkeypatch):
     copy = tmp_path / "mirror" / "names.txt"
     copy.parent.mkdir()
     copy.write_bytes(FAKE)
     use_url(monkeypatch, copy.as_uri())
     assert load_named("names", show_progress=False).docs == FAKE_DOCS
-    assert (cache / "names.txt").read_bytes() == FAKE
+    assert (cache_folder / "names.txt").read_bytes() == FAKE
 
 
-def test_interrupt_while_saving_leaves_no_temp_file(server, cache, fake_names, monkeypatch):
+def test_interrupt_while_saving_leaves_no_temp_file(server, cache_folder, fake_names, monkeypatch):
     use_url(monkeypatch, server.url("/names.txt"))
 
     def interrupted(src, dst):
@@ -215,10 +215,10 @@ def test_interrupt_while_saving_leaves_no_temp_file(server, cache, fake_names, m
     monkeypatch.setattr(download_module.os, "replace", interrupted)
     with pytest.raises(KeyboardInterrupt):
         load_named("names", show_progress=False)
-    assert_cache_empty(cache)
+    assert_cache_empty(cache_folder)
 
 
-def test_disk_error_while_saving_is_a_dataset_error(server, cache, fake_names, monkeypatch):
+def test_disk_error_while_saving_is_a_dataset_error(server, cache_folder, fake_names, monkeypatch):
     use_url(monkeypatch, server.url("/names.txt"))
 
     def disk_full(fd):
@@ -229,7 +229,7 @@ def test_disk_error_while_saving_is_a_dataset_error(server, cache, fake_names, m
         load_named("names", show_progress=False)
     assert "No space left on device" in str(info.value)
     assert "\n" not in str(info.value)
-    assert_cache_empty(cache)
+    assert_cache_empty(cache_folder)
 
 
 def test_unwritable_cache_folder(server, tmp_path, fake_names, monkeypatch):
@@ -243,7 +243,7 @@ def test_unwritable_cache_folder(server, tmp_path, fake_names, monkeypatch):
     assert "\n" not in str(info.value)
 
 
-def test_no_progress_bar_when_stderr_is_a_pipe(server, cache, fake_names, monkeypatch, capsys):
+def test_no_progress_bar_when_stderr_is_a_pipe(server, cache_folder, fake_names, monkeypatch, capsys):
     use_url(monkeypatch, server.url("/names.txt"))
     load_named("names")  # show_progress=None: decided from stderr, which capsys makes a non-tty
     captured = capsys.readouterr()
@@ -251,7 +251,7 @@ def test_no_progress_bar_when_stderr_is_a_pipe(server, cache, fake_names, monkey
     assert captured.out == ""
 
 
-def test_progress_bar_on_request(server, cache, fake_names, monkeypatch, capsys):
+def test_progress_bar_on_request(server, cache_folder, fake_names, monkeypatch, capsys):
     use_url(monkeypatch, server.url("/names.txt"))
     load_named("names", show_progress=True)
     captured = capsys.readouterr()

@@ -20,7 +20,7 @@ from conftest import expect_names_file
 FAKE = b"emma\nolivia\n"
 
 
-# cache (a fresh MICROGPT_TUI_CACHE folder) and dead_port come from conftest.py
+# cache_folder (a fresh MICROGPT_TUI_CACHE folder) and dead_port come from conftest.py
 
 
 @pytest.fixture
@@ -30,11 +30,11 @@ def offline(monkeypatch, dead_port):
 
 
 @pytest.fixture
-def cached_fake_names(cache, monkeypatch):
+def cached_fake_names(cache_folder, monkeypatch):
     """A small stand-in for names.txt, already in the cache with a matching checksum."""
     known = expect_names_file(monkeypatch, FAKE, doc_count=2)
-    cache.mkdir()
-    (cache / "names.txt").write_bytes(FAKE)
+    cache_folder.mkdir()
+    (cache_folder / "names.txt").write_bytes(FAKE)
     return known
 
 
@@ -79,7 +79,7 @@ def test_cache_dir_home_default(monkeypatch, tmp_path, xdg):
     assert cache_dir() == tmp_path / ".cache" / "microgpt-tui"
 
 
-def test_listing_before_download(cache):
+def test_listing_before_download(cache_folder):
     [row] = list_datasets()
     assert row.known.name == "names"
     assert row.cached is False
@@ -88,25 +88,25 @@ def test_listing_before_download(cache):
     assert "32,033 docs" in text
     assert "228 kB" in text
     assert "not downloaded" in text
-    assert str(cache) in text
+    assert str(cache_folder) in text
 
 
-def test_listing_after_download(cached_fake_names, cache):
+def test_listing_after_download(cached_fake_names, cache_folder):
     [row] = list_datasets()
     assert row.cached is True
-    assert row.path == cache / "names.txt"
+    assert row.path == cache_folder / "names.txt"
     text = describe_datasets()
     assert ", cached" in text
     assert "not downloaded" not in text
 
 
-def test_listing_does_not_count_a_damaged_file_as_cached(cache):
-    cache.mkdir()
-    (cache / "names.txt").write_bytes(b"emma\n")
+def test_listing_does_not_count_a_damaged_file_as_cached(cache_folder):
+    cache_folder.mkdir()
+    (cache_folder / "names.txt").write_bytes(b"emma\n")
     assert list_datasets()[0].cached is False
 
 
-def test_unknown_name_lists_known_ones(cache):
+def test_unknown_name_lists_known_ones(cache_folder):
     with pytest.raises(DatasetError) as info:
         load_named("shakespeare")
     message = str(info.value)
@@ -115,20 +115,20 @@ def test_unknown_name_lists_known_ones(cache):
     assert "names" in message
 
 
-def test_resolve_prefers_data(tmp_path, cache, offline):
+def test_resolve_prefers_data(tmp_path, cache_folder, offline):
     path = tmp_path / "pets.txt"
     path.write_text("rex\nfido\n")
     dataset = resolve_dataset(data=str(path), name="shakespeare")  # name is ignored
     assert dataset.docs == ("rex", "fido")
     assert dataset.name == "pets.txt"
-    assert not cache.exists()
+    assert not cache_folder.exists()
 
 
-def test_resolve_defaults_to_names_from_cache(cached_fake_names, cache, offline):
+def test_resolve_defaults_to_names_from_cache(cached_fake_names, cache_folder, offline):
     dataset = resolve_dataset()
     assert dataset.name == "names"
     assert dataset.docs == ("emma", "olivia")
-    assert dataset.source == cache / "names.txt"
+    assert dataset.source == cache_folder / "names.txt"
     assert dataset.description == "names · 2 docs"
 
 
@@ -136,8 +136,8 @@ def test_resolve_by_name(cached_fake_names, offline):
     assert resolve_dataset(name="names").docs == ("emma", "olivia")
 
 
-def test_resolve_download_failure_is_a_dataset_error(cache, offline):
+def test_resolve_download_failure_is_a_dataset_error(cache_folder, offline):
     with pytest.raises(DatasetError) as info:
         resolve_dataset()
     assert "--data PATH" in str(info.value)
-    assert not cache.exists() or list(Path(cache).iterdir()) == []
+    assert not cache_folder.exists() or list(Path(cache_folder).iterdir()) == []
