@@ -6,7 +6,7 @@ import random
 import pytest
 
 from microgpt_tui.engine import scalar
-from microgpt_tui.engine.config import ModelConfig
+from microgpt_tui.engine.config import MAX_PARAMS, ConfigError, ModelConfig
 from microgpt_tui.engine.inference import attention_maps, document_loss
 from microgpt_tui.engine.params import ParamLayout, init_params
 
@@ -78,3 +78,20 @@ def test_layout_covers_every_parameter_once():
     assert layout.by_name["layer1.mlp_fc1"].shape == (4 * config.n_embd, config.n_embd)
     flat = list(range(layout.size))
     assert layout.flatten(layout.matrices(flat)) == flat
+
+
+@pytest.mark.parametrize("config", [ModelConfig(vocab_size=27), *SMALL_CONFIGS, ModelConfig(vocab_size=300, n_layer=3, n_embd=32, n_head=8, block_size=9)])
+def test_num_params_counts_what_the_layout_holds(config):
+    assert config.num_params == ParamLayout(config).size
+    assert ModelConfig(vocab_size=27).num_params == 4192  # the reference's model
+
+
+def test_a_model_too_big_for_pure_python_is_refused_with_its_size():
+    ModelConfig(vocab_size=27, n_embd=256).validate()  # 804,352 weights: slow, but allowed
+    with pytest.raises(ConfigError, match="192,280,000 parameters, more than the 1,000,000") as refused:
+        ModelConfig(vocab_size=27, n_embd=4000).validate()
+    assert "distinct characters" not in str(refused.value)
+    # where the vocabulary is what makes it big, the message says so
+    with pytest.raises(ConfigError, match=r"fewer distinct characters \(it has 40,000\)"):
+        ModelConfig(vocab_size=40_001, n_embd=16).validate()
+    assert ModelConfig(vocab_size=27, n_embd=4000).num_params > MAX_PARAMS

@@ -106,6 +106,8 @@ BAD_INPUTS = [
     (["--log-jsonl", "{existing}"], "already exists"),
     (["--log-jsonl", "{folder}/no/such/dir/log.jsonl"], "does not exist"),
     (["--data", "{small}", "--dataset", "names"], "either --data or --dataset"),
+    (["--n-embd", "4000"], "192,"),  # 192 million weights: refused at once, not left filling memory
+    (["--n-embd", "256", "--n-layer", "2"], "more than the 1,000,000"),
 ]
 
 
