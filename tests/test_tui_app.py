@@ -176,6 +176,21 @@ async def test_q_stops_the_worker_and_the_app():
         app.connection.receive(0.01)
 
 
+async def test_the_training_worker_ends_however_the_app_exits():
+    app = tiny_app(paused=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await started(pilot)
+        worker = next(w for w in app.workers if w.group == "training")
+        app.exit()  # not q: say, an error ends the app
+        await pilot.pause()
+    deadline = time.monotonic() + 2
+    while not worker.is_finished:
+        assert time.monotonic() < deadline, "the training worker outlived the app"
+        time.sleep(0.02)
+    with pytest.raises(EOFError):  # the stand-in was told to stop
+        app.connection.receive(0.01)
+
+
 async def test_status_line_follows_the_run_to_done_and_the_panes_stay_live():
     app = tiny_app(steps=6, paused=False, step_every=0.01)
     async with app.run_test(size=(120, 40)) as pilot:

@@ -135,7 +135,9 @@ class InProcessTraining:
                 break
             wake = min(deadline, self._next_step) if session.running else deadline
             try:
-                command = self._commands.get(timeout=max(0.0, wake - now))
+                # Never get(timeout=0): on Python 3.10 that call now and then blocks for
+                # good (seen here about once in 40 test runs), and the run stops stepping.
+                command = self._commands.get(timeout=wake - now) if wake > now else self._commands.get_nowait()
             except queue.Empty:
                 command = None
             if command is not None:
