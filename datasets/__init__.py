@@ -1,17 +1,19 @@
 """The documents microgpt trains on: known sets (downloaded once and cached) or a user's file.
 
-    from microgpt_tui.datasets import resolve_dataset
+From a sibling package such as tui/:
+
+    from ..datasets import resolve_dataset
     dataset = resolve_dataset(data=args.data, name=args.dataset)
     dataset.docs, dataset.chars, dataset.description
 """
 
-from microgpt_tui.datasets.cache import cache_dir
-from microgpt_tui.datasets.dataset import Dataset
-from microgpt_tui.datasets.errors import DatasetError
-from microgpt_tui.datasets.files import load_file
-from microgpt_tui.datasets.listing import describe_datasets, list_datasets
-from microgpt_tui.datasets.named import load_named, resolve_dataset
-from microgpt_tui.datasets.registry import KNOWN_DATASETS
+from .cache import cache_dir
+from .dataset import Dataset
+from .errors import DatasetError
+from .files import load_file
+from .listing import describe_datasets, list_datasets
+from .named import load_named, resolve_dataset
+from .registry import KNOWN_DATASETS
 
 __all__ = [
     "KNOWN_DATASETS",

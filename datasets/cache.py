@@ -6,7 +6,7 @@ import hashlib
 import os
 from pathlib import Path
 
-from microgpt_tui.datasets.registry import KnownDataset
+from .registry import KnownDataset
 
 
 def cache_dir() -> Path:

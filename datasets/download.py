@@ -12,8 +12,8 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-from microgpt_tui.datasets.errors import DatasetError
-from microgpt_tui.datasets.registry import KnownDataset
+from .errors import DatasetError
+from .registry import KnownDataset
 
 # Seconds to wait for the connection, and then for each read; a stalled server fails
 # with a message instead of hanging the app's startup.

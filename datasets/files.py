@@ -6,8 +6,8 @@ import hashlib
 import os
 from pathlib import Path
 
-from microgpt_tui.datasets.dataset import Dataset
-from microgpt_tui.datasets.errors import DatasetError
+from .dataset import Dataset
+from .errors import DatasetError
 
 # Each distinct character gets a row in the embedding and the output layer; past this,
 # the file is almost certainly not the kind of text a tiny character model can learn.

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from microgpt_tui.datasets.cache import cache_dir, cached_path, read_if_valid
-from microgpt_tui.datasets.registry import KNOWN_DATASETS, KnownDataset
+from .cache import cache_dir, cached_path, read_if_valid
+from .registry import KNOWN_DATASETS, KnownDataset
 
 
 @dataclass(frozen=True)

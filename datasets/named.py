@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from microgpt_tui.datasets.cache import cached_path, read_if_valid
-from microgpt_tui.datasets.dataset import Dataset
-from microgpt_tui.datasets.download import download
-from microgpt_tui.datasets.files import dataset_from_bytes, load_file
-from microgpt_tui.datasets.registry import DEFAULT_DATASET, get_known
+from .cache import cached_path, read_if_valid
+from .dataset import Dataset
+from .download import download
+from .files import dataset_from_bytes, load_file
+from .registry import DEFAULT_DATASET, get_known
 
 
 def load_named(name: str = DEFAULT_DATASET, *, show_progress: bool | None = None) -> Dataset:

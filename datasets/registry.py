@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
-from microgpt_tui.datasets.errors import DatasetError
+from .errors import DatasetError
 
 
 @dataclass(frozen=True)
