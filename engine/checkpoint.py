@@ -14,8 +14,8 @@ import tempfile
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from microgpt_tui.engine.config import ConfigError, ModelConfig, TrainConfig
-from microgpt_tui.engine.params import Matrix, ParamLayout
+from .config import ConfigError, ModelConfig, TrainConfig
+from .params import Matrix, ParamLayout
 
 FORMAT = "microgpt-tui checkpoint"
 VERSION = 1
