@@ -9,8 +9,8 @@ above this module can tell which one runs.
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from microgpt_tui.engine import fast, scalar
-from microgpt_tui.engine.optim import adam_update, adam_update_fast
+from . import fast, scalar
+from .optim import adam_update, adam_update_fast
 
 
 @dataclass(frozen=True)

@@ -28,9 +28,9 @@ import math
 from functools import lru_cache
 from itertools import chain
 
-from microgpt_tui.engine import fast_kernels as kernels
-from microgpt_tui.engine.config import ModelConfig
-from microgpt_tui.engine.params import Matrix
+from . import fast_kernels as kernels
+from .config import ModelConfig
+from .params import Matrix
 
 Rows = list  # a sequence of vectors, rows[p] at position p (lists or tuples of floats)
 

@@ -7,10 +7,10 @@ scalar engine's, so the two give the same floats to the last bit.
 
 import math
 
-from microgpt_tui.engine import fast_kernels as kernels
-from microgpt_tui.engine.fast_kernels import sum_in_order
-from microgpt_tui.engine.config import ModelConfig
-from microgpt_tui.engine.params import Matrix
+from . import fast_kernels as kernels
+from .fast_kernels import sum_in_order
+from .config import ModelConfig
+from .params import Matrix
 
 
 def linear(x: list[float], w: Matrix) -> list[float]:

@@ -8,7 +8,7 @@ row-major as [out][in], so a linear layer computes y[o] = sum_i W[o][i] * x[i].
 import random
 from dataclasses import dataclass
 
-from microgpt_tui.engine.config import ModelConfig
+from .config import ModelConfig
 
 Matrix = list[list[float]]
 

@@ -5,10 +5,10 @@ All of it runs on plain floats through inference.forward_token, whichever engine
 
 import random
 
-from microgpt_tui.engine.config import ModelConfig
-from microgpt_tui.engine.inference import KVCache, forward_token, softmax
-from microgpt_tui.engine.params import Matrix
-from microgpt_tui.engine.tokenizer import Tokenizer
+from .config import ModelConfig
+from .inference import KVCache, forward_token, softmax
+from .params import Matrix
+from .tokenizer import Tokenizer
 
 
 def likeliest(logits: list[float]) -> int:

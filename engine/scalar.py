@@ -4,9 +4,9 @@ This is the reference algorithm written out in full. Every weight becomes a Valu
 forward pass builds a graph of roughly 58,000 of them, and Value.backward() walks it.
 """
 
-from microgpt_tui.engine.config import ModelConfig
-from microgpt_tui.engine.params import Matrix
-from microgpt_tui.engine.value import Value
+from .config import ModelConfig
+from .params import Matrix
+from .value import Value
 
 ValueMatrix = list[list[Value]]
 

@@ -3,7 +3,7 @@
 import math
 from dataclasses import dataclass
 
-from microgpt_tui.engine.params import ParamLayout
+from .params import ParamLayout
 
 
 @dataclass(frozen=True)

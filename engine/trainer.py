@@ -11,13 +11,13 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from microgpt_tui.engine.checkpoint import Checkpoint, CheckpointError
-from microgpt_tui.engine.config import ModelConfig, TrainConfig
-from microgpt_tui.engine.engines import DEFAULT_ENGINE, get_engine
-from microgpt_tui.engine.inference import document_loss
-from microgpt_tui.engine.optim import AdamState, learning_rate_at
-from microgpt_tui.engine.params import Matrix, ParamLayout, init_params
-from microgpt_tui.engine.tokenizer import Tokenizer
+from .checkpoint import Checkpoint, CheckpointError
+from .config import ModelConfig, TrainConfig
+from .engines import DEFAULT_ENGINE, get_engine
+from .inference import document_loss
+from .optim import AdamState, learning_rate_at
+from .params import Matrix, ParamLayout, init_params
+from .tokenizer import Tokenizer
 
 MAX_HELD_OUT = 1000
 
