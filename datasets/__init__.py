@@ -10,13 +10,14 @@ From a sibling package such as tui/:
 from .cache import cache_dir
 from .dataset import Dataset
 from .errors import DatasetError
-from .files import load_file
+from .files import MAX_DATA_BYTES, load_file
 from .listing import describe_datasets, list_datasets
 from .named import load_named, resolve_dataset
 from .registry import KNOWN_DATASETS
 
 __all__ = [
     "KNOWN_DATASETS",
+    "MAX_DATA_BYTES",
     "Dataset",
     "DatasetError",
     "cache_dir",
