@@ -8,6 +8,7 @@ import http.client
 import os
 import sys
 import tempfile
+import time
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -18,11 +19,24 @@ from .registry import KnownDataset
 # Seconds to wait for the connection, and then for each read; a stalled server fails
 # with a message instead of hanging the app's startup.
 TIMEOUT = 20
+# Seconds allowed for the whole download, so a server that sends a byte every few seconds,
+# each inside TIMEOUT, cannot hold the first run forever. It is checked before each read of
+# the body, so a download ends at most one read's TIMEOUT past it (while urllib reads the
+# headers, only TIMEOUT applies). 5 minutes for 228 kB is 760 bytes a second.
+DEADLINE = 300
 CHUNK = 64 * 1024
 
 
-def download(known: KnownDataset, dest: Path, *, show_progress: bool | None = None) -> bytes:
+def download(
+    known: KnownDataset,
+    dest: Path,
+    *,
+    show_progress: bool | None = None,
+    deadline: float | None = None,
+) -> bytes:
     """Fetch ``known`` into ``dest`` and return its bytes, or raise DatasetError.
+
+    ``deadline`` is the seconds allowed for the whole download (None: DEADLINE).
 
     The body is held in memory (a few hundred KB) and written only after its checksum
     matches, through a temporary file and ``os.replace``, so the cache never holds a
@@ -31,7 +45,7 @@ def download(known: KnownDataset, dest: Path, *, show_progress: bool | None = No
     url = known.download_url()
     if show_progress is None:
         show_progress = sys.stderr.isatty()
-    raw = _fetch(known, url, show_progress)
+    raw = _fetch(known, url, show_progress, DEADLINE if deadline is None else deadline)
     got = hashlib.sha256(raw).hexdigest()
     if got != known.sha256:
         raise _failure(
@@ -43,12 +57,14 @@ def download(known: KnownDataset, dest: Path, *, show_progress: bool | None = No
     return raw
 
 
-def _fetch(known: KnownDataset, url: str, show_progress: bool) -> bytes:
+def _fetch(known: KnownDataset, url: str, show_progress: bool, deadline: float) -> bytes:
+    give_up_at = time.monotonic() + deadline
     try:
-        with urllib.request.urlopen(url, timeout=TIMEOUT) as response:
+        # No single wait may outlast the whole deadline, should that be the shorter.
+        with urllib.request.urlopen(url, timeout=min(TIMEOUT, deadline)) as response:
             declared = _content_length(response)
             with _progress(known, declared, show_progress) as advance:
-                body = _read_body(known, url, response, advance)
+                body = _read_body(known, url, response, advance, give_up_at, deadline)
     except DatasetError:
         raise
     except urllib.error.HTTPError as err:
@@ -58,6 +74,8 @@ def _fetch(known: KnownDataset, url: str, show_progress: bool) -> bytes:
     except urllib.error.URLError as err:
         raise _failure(known, url, f"cannot connect ({_reason(err.reason)})") from None
     except TimeoutError:
+        if time.monotonic() >= give_up_at:
+            raise _too_slow(known, url, deadline) from None
         raise _failure(known, url, f"no answer within {TIMEOUT} seconds") from None
     except (http.client.HTTPException, OSError) as err:
         raise _failure(known, url, f"the download broke off ({_reason(err)})") from None
@@ -70,10 +88,17 @@ def _fetch(known: KnownDataset, url: str, show_progress: bool) -> bytes:
     return body
 
 
-def _read_body(known: KnownDataset, url: str, response, advance) -> bytes:
+def _read_body(known: KnownDataset, url: str, response, advance, give_up_at, deadline) -> bytes:
     chunks = []
     received = 0
-    while chunk := response.read(CHUNK):
+    while True:
+        if time.monotonic() >= give_up_at:
+            raise _too_slow(known, url, deadline)
+        # read1 returns whatever one read brings; read(CHUNK) would wait for all 64 KB,
+        # a byte at a time from a slow server, without coming back to check the deadline.
+        chunk = response.read1(CHUNK)
+        if not chunk:
+            break
         received += len(chunk)
         # A wrong mirror could serve anything; don't keep reading far past the real file.
         if received > known.size:
@@ -158,6 +183,10 @@ def _failure(
         f"could not download {known.name} from {url}: {what}; "
         f"{advice}, or pass --data PATH to use a local file"
     )
+
+
+def _too_slow(known: KnownDataset, url: str, deadline: float) -> DatasetError:
+    return _failure(known, url, f"not finished within {deadline:g} seconds")
 
 
 def _check_address(known: KnownDataset) -> str:

@@ -26,7 +26,9 @@ class Server:
             "/wrong.txt": ("ok", FAKE.replace(b"emma", b"emmy")),
             "/short.txt": ("short", FAKE),
             "/big.txt": ("ok", FAKE * 10),
+            "/trickle.txt": ("trickle", FAKE),
         }
+        self.closing = threading.Event()
         server = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
@@ -39,13 +41,26 @@ class Server:
                 self.send_response(200)
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
-                if kind == "short":
+                if kind == "trickle":
+                    self.trickle(body)
+                elif kind == "short":
                     # Promise the whole body, send half, then hang up.
                     self.wfile.write(body[: len(body) // 2])
                     self.wfile.flush()
                     self.close_connection = True
                 else:
                     self.wfile.write(body)
+
+            def trickle(self, body):
+                """One byte every 0.2 s, each well inside any read timeout: 7 s for FAKE."""
+                try:
+                    for i in range(len(body)):
+                        self.wfile.write(body[i : i + 1])
+                        self.wfile.flush()
+                        if server.closing.wait(0.2):
+                            return
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # the client gave up, as it should
 
             def log_message(self, *args):
                 pass
@@ -62,6 +77,7 @@ class Server:
         return f"http://{host}:{port}{path}"
 
     def close(self):
+        self.closing.set()
         self.httpd.shutdown()
         self.httpd.server_close()
         self.thread.join()
@@ -257,3 +273,55 @@ def test_progress_bar_on_request(server, cache_folder, fake_names, monkeypatch, 
     captured = capsys.readouterr()
     assert "downloading names" in captured.err
     assert captured.out == ""
+
+
+# --- the whole download has a deadline, not only each read ---------------------------
+
+
+def test_trickling_server_is_cut_off_at_the_deadline(server, cache_folder, fake_names, monkeypatch):
+    use_url(monkeypatch, server.url("/trickle.txt"))
+    with pytest.raises(DatasetError) as info:
+        download_module.download(
+            fake_names, cache_folder / "names.txt", show_progress=False, deadline=0.5
+        )
+    message = str(info.value)
+    assert "\n" not in message
+    assert "not finished within 0.5 seconds" in message
+    assert server.url("/trickle.txt") in message
+    assert_cache_empty(cache_folder)
+
+
+def test_first_run_uses_the_deadline(server, cache_folder, fake_names, monkeypatch):
+    monkeypatch.setattr(download_module, "DEADLINE", 0.5)
+    use_url(monkeypatch, server.url("/trickle.txt"))
+    assert "not finished within 0.5 seconds" in load_error()
+    assert_cache_empty(cache_folder)
+
+
+def test_silent_server_is_held_to_the_deadline_not_the_read_timeout(
+    cache_folder, fake_names, monkeypatch
+):
+    assert download_module.TIMEOUT >= 20  # left as it is: the deadline must cut each wait short
+    monkeypatch.setattr(download_module, "DEADLINE", 0.3)
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen()  # accepts the connection in the kernel but never replies
+    try:
+        url = f"http://127.0.0.1:{silent.getsockname()[1]}/names.txt"
+        message = download_error(monkeypatch, url)
+    finally:
+        silent.close()
+    assert "not finished within 0.3 seconds" in message
+    assert_cache_empty(cache_folder)
+
+
+def test_a_slow_but_timely_download_completes(server, cache_folder, fake_names, monkeypatch):
+    # The same trickle inside a deadline that allows it: read1 gathers every byte.
+    monkeypatch.setattr(download_module, "DEADLINE", 30)
+    server.routes["/trickle.txt"] = ("trickle", FAKE[:6])  # "emma\no": about 1.2 s
+    expect = expect_names_file(monkeypatch, FAKE[:6], doc_count=2)
+    use_url(monkeypatch, server.url("/trickle.txt"))
+    dataset = load_named("names", show_progress=False)
+    assert dataset.docs == ("emma", "o")
+    assert (cache_folder / "names.txt").read_bytes() == FAKE[:6]
+    assert dataset.sha256 == expect.sha256
