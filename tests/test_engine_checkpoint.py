@@ -1,16 +1,18 @@
 """Checkpoint files: exact round trip, atomic writes, and a clear error for every bad file."""
 
 import json
+import os
 import random
 import signal
 import subprocess
 import sys
+import threading
 import time
 
 import pytest
 
 from microgpt_tui.engine import checkpoint
-from microgpt_tui.engine.config import ModelConfig, TrainConfig
+from microgpt_tui.engine.config import MAX_PARAMS, ModelConfig, TrainConfig
 from microgpt_tui.engine.params import ParamLayout, init_params
 
 CONFIG = ModelConfig(vocab_size=4, n_layer=1, n_embd=4, n_head=2, block_size=4)
@@ -119,6 +121,39 @@ BAD_FILES = {
     "bad config": (lambda d: set_value(d, ["config", "n_head"], 3), "divisible"),
     "vocabulary size": (lambda d: set_value(d, ["vocabulary"], ["a", "b"]), "vocabulary has 2"),
     "step out of range": (lambda d: set_value(d, ["step"], 11), "outside"),
+    # files that parse but lie: each once passed loading and failed later (issue 12, item 13)
+    "cut rng_state": (lambda d: d["rng_state"]["internal"].pop(), "rng_state internal should hold 625"),
+    "rng_state not a list": (lambda d: set_value(d, ["rng_state", "internal"], "abc"), "rng_state internal should hold 625"),
+    "rng_state word too big": (lambda d: set_value(d, ["rng_state", "internal", 5], 2**32), "rng_state internal[5] is 4294967296"),
+    "rng_state word a string": (lambda d: set_value(d, ["rng_state", "internal", 7], "7"), "rng_state internal[7] is '7'"),
+    "rng_state position": (lambda d: set_value(d, ["rng_state", "internal", 624], 625), "rng_state internal[624]"),
+    "rng_state version": (lambda d: set_value(d, ["rng_state", "version"], "3"), "rng_state version is '3'"),
+    "rng_state gauss_next": (lambda d: set_value(d, ["rng_state", "gauss_next"], [0.5]), "rng_state gauss_next"),
+    "rng_state missing part": (lambda d: d["rng_state"].pop("gauss_next"), "rng_state should hold"),
+    "unknown engine": (lambda d: set_value(d, ["engine"], "bogus"), "engine 'bogus' is not one"),
+    "beta1 as a string": (lambda d: set_value(d, ["train", "beta1"], "0.85"), "train.beta1 should be a finite number, not '0.85'"),
+    "seed as a list": (lambda d: set_value(d, ["train", "seed"], [42]), "train.seed should be a whole number, not a list"),
+    "steps as true": (lambda d: set_value(d, ["train", "steps"], True), "train.steps should be a whole number, not true"),
+    "config setting missing": (lambda d: d["config"].pop("n_embd"), "config lacks n_embd"),
+    "config setting unknown": (lambda d: set_value(d, ["config", "dropout"], 0.1), "config has settings this program does not know"),
+    "vocab_size null": (lambda d: set_value(d, ["config", "vocab_size"], None), "config.vocab_size should be a whole number, not null"),
+    "deep nesting": (lambda d: "[" * 100_000, "nest too deep"),
+    "5,000-digit step": (lambda d: json.dumps(d).replace('"step": 2', '"step": ' + "9" * 5000), "5,000 digits long"),
+    "step as a string": (lambda d: set_value(d, ["step"], "2"), "step '2' is outside"),
+    "duplicated vocabulary letter": (lambda d: set_value(d, ["vocabulary"], ["a", "a", "c"]), "the vocabulary holds 'a' twice"),
+    "unsorted vocabulary": (lambda d: set_value(d, ["vocabulary"], ["b", "a", "c"]), "not in sorted order"),
+    "loss history too short": (lambda d: d["losses"].pop(), "should hold 2 numbers, one a step, but holds 1"),
+    "loss a string": (lambda d: set_value(d, ["losses", 1], "1.25"), "the loss of step 2 is '1.25'"),
+    "loss infinite": (lambda d: (set_value(d, ["losses", 1], 12345.5), json.dumps(d).replace("12345.5", "1e999"))[1],
+                      "the loss of step 2 is inf"),
+    "weight a string": (lambda d: set_value(d, ["params", "wpe", 2, 1], "0.1"), "params wpe[2] holds '0.1', which is not a number"),
+    "weight true": (lambda d: set_value(d, ["params", "wpe", 2, 1], True), "params wpe[2] holds true"),
+    "negative adam_v": (lambda d: set_value(d, ["adam_v", "wte", 1, 0], -1.0), "adam_v wte[1] holds -1.0"),
+    "matrix not a list": (lambda d: set_value(d, ["adam_m", "wte"], {"0": []}), "adam_m wte should be a list of 4 rows"),
+    "unknown matrix": (lambda d: set_value(d, ["params", "extra"], [[0.0]]), "'extra' is not one"),
+    "bad sha256": (lambda d: set_value(d, ["dataset", "sha256"], "xyz"), "sha256 'xyz' is not 64 hexadecimal digits"),
+    "dataset name not text": (lambda d: set_value(d, ["dataset", "name"], 7), "dataset should hold"),
+    "version true": (lambda d: set_value(d, ["version"], True), "version true"),
 }
 
 
@@ -132,7 +167,26 @@ def test_every_bad_file_gets_one_clear_line(tmp_path, case):
     message = str(caught.value)
     assert "\n" not in message and str(path) in message
     assert phrase in message
+    assert "Traceback" not in message and len(message) < 400
     assert path.read_bytes() == before  # loading never changes the file
+
+
+def test_a_checkpoint_that_loads_can_be_trained_on(tmp_path):
+    """What loading accepts, the trainer takes: the generator's state included."""
+    path = tmp_path / "run.json"
+    checkpoint.save(make_checkpoint(), path)
+    saved = checkpoint.load(path)
+    random.Random().setstate(saved.rng_state)
+    assert saved.engine in ENGINES and saved.source == path
+
+
+def test_the_row_that_differs_is_named_when_the_shape_looks_right(tmp_path):
+    """'params wte is 4×4, but the config needs 4×4' said nothing: name the short row and its length."""
+    path = corrupt(tmp_path, lambda d: d["params"]["wte"][2].pop())
+    with pytest.raises(checkpoint.CheckpointError) as caught:
+        checkpoint.load(path)
+    assert "params wte[2] holds 3 numbers, but the config needs 4×4" in str(caught.value)
+    assert "is 4×4" not in str(caught.value)
 
 
 def test_missing_file_and_folder(tmp_path):
@@ -140,6 +194,50 @@ def test_missing_file_and_folder(tmp_path):
         checkpoint.load(tmp_path / "nope.json")
     with pytest.raises(checkpoint.CheckpointError, match="folder"):
         checkpoint.load(tmp_path)
+
+
+def load_in_a_thread(path):
+    """Load `path`, giving up after 10 s so that a hang fails the test instead of stopping it."""
+    outcome = []
+
+    def attempt():
+        try:
+            checkpoint.load(path)
+            outcome.append(None)
+        except checkpoint.CheckpointError as err:
+            outcome.append(err)
+
+    worker = threading.Thread(target=attempt, daemon=True)
+    worker.start()
+    worker.join(timeout=10)
+    return worker, outcome
+
+
+def test_a_fifo_is_refused_at_once(tmp_path):
+    fifo = tmp_path / "run.json"
+    os.mkfifo(fifo)
+    worker, outcome = load_in_a_thread(fifo)
+    if worker.is_alive():  # it waits for a writer: give it one so the thread can end
+        os.close(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK))
+    assert not worker.is_alive(), "loading a FIFO hung"
+    assert outcome and "named pipe" in str(outcome[0]) and str(fifo) in str(outcome[0])
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/zero"), reason="no /dev/zero here")
+def test_a_device_is_refused_without_reading_it():
+    worker, outcome = load_in_a_thread("/dev/zero")
+    assert not worker.is_alive(), "reading /dev/zero never ended"
+    assert outcome and "/dev/zero is a device" in str(outcome[0])
+
+
+def test_an_oversize_file_is_refused_before_it_is_read(tmp_path):
+    path = tmp_path / "run.json"
+    with open(path, "wb") as handle:
+        handle.truncate(checkpoint.MAX_CHECKPOINT_BYTES + 1)  # sparse: takes no disk space
+    with pytest.raises(checkpoint.CheckpointError) as caught:
+        checkpoint.load(path)
+    assert f"more than the {checkpoint.MAX_CHECKPOINT_BYTES // 10**6} MB" in str(caught.value)
+    assert checkpoint.MAX_CHECKPOINT_BYTES >= 3 * MAX_PARAMS * 26  # room for the largest model's weights and moments
 
 
 # --- a trainer saved and resumed continues exactly -------------------------------------
