@@ -6,6 +6,8 @@ import hashlib
 import os
 from pathlib import Path
 
+from .errors import DatasetError
+from .files import read_bytes
 from .registry import KnownDataset
 
 
@@ -32,12 +34,12 @@ def read_if_valid(known: KnownDataset) -> bytes | None:
     """The cached bytes if they are exactly the registered file, else None.
 
     Hashing a few hundred kilobytes costs about a millisecond, and it catches a file
-    damaged or edited since it was downloaded.
+    damaged or edited since it was downloaded. Anything but a regular file of the
+    registered size or less is not read at all: a FIFO there would wait forever.
     """
-    path = cached_path(known)
     try:
-        raw = path.read_bytes()
-    except OSError:
+        raw = read_bytes(cached_path(known), limit=known.size)
+    except DatasetError:
         return None
     if hashlib.sha256(raw).hexdigest() != known.sha256:
         return None

@@ -1,5 +1,8 @@
 """The registry, the cache folder, --list-datasets, and choosing between --data and a named set."""
 
+import os
+import threading
+import tracemalloc
 from pathlib import Path
 
 import pytest
@@ -104,6 +107,36 @@ def test_listing_does_not_count_a_damaged_file_as_cached(cache_folder):
     cache_folder.mkdir()
     (cache_folder / "names.txt").write_bytes(b"emma\n")
     assert list_datasets()[0].cached is False
+
+
+def test_a_fifo_in_the_cache_is_neither_read_nor_counted(cache_folder):
+    # Opening it to read would wait for a writer that never comes.
+    cache_folder.mkdir()
+    os.mkfifo(cache_folder / "names.txt")
+    outcome = {}
+    worker = threading.Thread(target=lambda: outcome.update(rows=list_datasets()), daemon=True)
+    worker.start()
+    worker.join(timeout=10)  # only stops a hang
+    if worker.is_alive():
+        os.close(os.open(cache_folder / "names.txt", os.O_WRONLY | os.O_NONBLOCK))
+        pytest.fail("list_datasets() waited on a FIFO in the cache")
+    assert outcome["rows"][0].cached is False
+
+
+def test_a_cache_file_larger_than_registered_is_not_read(cache_folder, monkeypatch):
+    known = expect_names_file(monkeypatch, FAKE, doc_count=2)
+    cache_folder.mkdir()
+    with open(cache_folder / "names.txt", "wb") as f:
+        f.truncate(2 * 1024**3)
+    tracemalloc.start()
+    try:
+        rows = list_datasets()
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert rows[0].known == known
+    assert rows[0].cached is False
+    assert peak < 5_000_000  # reading it would have needed 2 GB
 
 
 def test_unknown_name_lists_known_ones(cache_folder):
