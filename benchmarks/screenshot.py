@@ -16,10 +16,9 @@ import time
 from pathlib import Path
 
 from microgpt_tui import datasets
-from microgpt_tui.engine.config import ModelConfig, TrainConfig
-from microgpt_tui.engine.engines import DEFAULT_ENGINE
+from microgpt_tui.engine.config import ModelConfig
 from microgpt_tui.tui.app import MicroGPTApp
-from microgpt_tui.tui.training import RunSpec
+from microgpt_tui.tui.training.settings import RunSettings, RunSpec
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_NAMES = ROOT.parent / "shared" / "datasets" / "names.txt"
@@ -48,7 +47,7 @@ def main() -> None:
     parser.add_argument("--out", default=str(ROOT / "docs" / "screenshot.svg"))
     args = parser.parse_args()
     dataset = datasets.resolve_dataset(args.data, None)
-    spec = RunSpec(dataset.docs, ModelConfig(len(dataset.chars) + 1), TrainConfig(), DEFAULT_ENGINE)
+    spec = RunSpec(dataset, RunSettings(ModelConfig(len(dataset.chars) + 1)))
     app = MicroGPTApp(spec, dataset.description)
     asyncio.run(shoot(app, args.at_step, args.prefix, Path(args.out)))
     print(f"saved {args.out}")

@@ -1,10 +1,20 @@
 """The model's shape and the training run's settings, with the reference's defaults."""
 
+import math
 from dataclasses import dataclass
 
 
 class ConfigError(ValueError):
-    """A setting that cannot work; the message is one line, meant for the user."""
+    """A setting that cannot work; the message is one line, meant for the user.
+
+    `setting` is the field it is about ("n_embd", "learning_rate"; "" for the model as a
+    whole), so the command line or a form can name it the way the user typed it.
+    """
+
+    def __init__(self, setting: str, problem: str):
+        self.setting = setting
+        self.problem = problem
+        super().__init__(f"{setting.replace('_', '-')} {problem}" if setting else problem)
 
 
 # Past about a million weights a pure-Python step takes most of a second and the run holds
@@ -15,7 +25,7 @@ MAX_PARAMS = 1_000_000
 
 @dataclass(frozen=True)
 class ModelConfig:
-    vocab_size: int
+    vocab_size: int | None  # None until the data is known: the characters it holds, plus BOS
     n_layer: int = 1
     n_embd: int = 16
     n_head: int = 4
@@ -38,27 +48,35 @@ class ModelConfig:
         return 2 * self.vocab_size * d + self.block_size * d + self.n_layer * (4 * d * d + 2 * d * self.mlp_width)
 
     def validate(self) -> None:
-        for name in ("vocab_size", "n_layer", "n_embd", "n_head", "block_size"):
-            value = getattr(self, name)
-            if not isinstance(value, int) or value <= 0:
-                raise ConfigError(f"{name.replace('_', '-')} must be a positive whole number, got {value}")
+        """The one set of checks on a model's shape, wherever the settings came from.
+
+        With vocab_size None (the data not loaded yet) the checks that need it wait.
+        """
+        for name in ("n_layer", "n_embd", "n_head", "block_size"):
+            _check_positive_whole(name, getattr(self, name))
         if self.n_embd % self.n_head:
-            raise ConfigError(
-                f"n-embd ({self.n_embd}) must be divisible by n-head ({self.n_head}): "
-                "each head gets an equal slice of the embedding"
-            )
+            raise ConfigError("n_embd", f"({self.n_embd}) must be divisible by the number of heads ({self.n_head}): "
+                                        "each head gets an equal slice of the embedding")
         if self.block_size < 2:
-            raise ConfigError(f"block-size must be at least 2, got {self.block_size}")
+            raise ConfigError("block_size", f"must be at least 2 (BOS and one character), got {self.block_size}")
         if not self.init_std > 0:
-            raise ConfigError(f"init-std must be positive, got {self.init_std}")
+            raise ConfigError("init_std", f"must be positive, got {self.init_std}")
+        if self.vocab_size is None:
+            return
+        _check_positive_whole("vocab_size", self.vocab_size)
         if self.num_params > MAX_PARAMS:
             smaller = "a smaller n-embd, n-layer or block-size"
             if 2 * self.vocab_size * self.n_embd > MAX_PARAMS // 2:  # the embeddings are most of it
                 smaller += f", or data with fewer distinct characters (it has {self.vocab_size - 1:,})"
             raise ConfigError(
-                f"that model would have {self.num_params:,} parameters, more than the {MAX_PARAMS:,} "
+                "", f"that model would have {self.num_params:,} parameters, more than the {MAX_PARAMS:,} "
                 f"pure Python trains in reasonable time; use {smaller}"
             )
+
+
+def _check_positive_whole(name: str, value) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+        raise ConfigError(name, f"must be a positive whole number, got {value!r}")
 
 
 @dataclass(frozen=True)
@@ -71,9 +89,18 @@ class TrainConfig:
     seed: int = 42
 
     def validate(self) -> None:
-        if not isinstance(self.steps, int) or self.steps <= 0:
-            raise ConfigError(f"steps must be a positive whole number, got {self.steps}")
-        if not self.learning_rate > 0:  # also rejects NaN
-            raise ConfigError(f"lr must be greater than 0, got {self.learning_rate}")
-        if self.learning_rate == float("inf"):
-            raise ConfigError("lr must be a finite number")
+        """The one set of checks on a run's training settings."""
+        _check_positive_whole("steps", self.steps)
+        for name in ("learning_rate", "beta1", "beta2", "eps"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                raise ConfigError(name, f"must be a number, got {value!r}")
+        if not (self.learning_rate > 0 and math.isfinite(self.learning_rate)):  # also refuses NaN
+            raise ConfigError("learning_rate", f"must be a finite number greater than 0, got {self.learning_rate}")
+        for name in ("beta1", "beta2"):
+            if not 0 <= getattr(self, name) < 1:
+                raise ConfigError(name, f"must be at least 0 and below 1, got {getattr(self, name)}")
+        if not (self.eps > 0 and math.isfinite(self.eps)):
+            raise ConfigError("eps", f"must be a finite number greater than 0, got {self.eps}")
+        if isinstance(self.seed, bool) or not isinstance(self.seed, int):
+            raise ConfigError("seed", f"must be a whole number, got {self.seed!r}")

@@ -14,7 +14,9 @@ from microgpt_tui.datasets.registry import KnownDataset
 from microgpt_tui.engine.config import ModelConfig, TrainConfig
 from microgpt_tui.engine.tokenizer import Tokenizer
 from microgpt_tui.engine.trainer import Trainer
-from microgpt_tui.tui.snapshot import ModelSnapshot, snapshot_of
+from microgpt_tui.datasets.files import dataset_from_bytes
+from microgpt_tui.tui.training.settings import RunSettings, RunSpec
+from microgpt_tui.tui.training.snapshot import ModelSnapshot, snapshot_of
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 NAMES_TXT = SHARED / "datasets" / "names.txt"
@@ -135,3 +137,10 @@ def small_data(tmp_path):
     path = tmp_path / "names.txt"
     path.write_text(SOME_NAMES)
     return path
+
+
+def run_spec(docs, config: ModelConfig, train: TrainConfig, engine: str, *, start_paused: bool = False,
+             resume=None, name: str = "test") -> RunSpec:
+    """A run on `docs` as the command line would set it up, without a file or a download."""
+    dataset = dataset_from_bytes("\n".join(docs).encode(), name=name, source=Path(f"{name}.txt"))
+    return RunSpec(dataset, RunSettings(config, train, engine), start_paused=start_paused, resume=resume)

@@ -12,14 +12,15 @@ from textual.widgets import Input
 from microgpt_tui.engine.config import ModelConfig, TrainConfig
 from microgpt_tui.engine.tokenizer import Tokenizer
 from microgpt_tui.tui.app import MicroGPTApp
-from microgpt_tui.tui.bridge import InProcessTraining
+from microgpt_tui.tui.training.bridge import InProcessTraining
 from microgpt_tui.tui.help_screen import HelpScreen
-from microgpt_tui.tui.loss_pane import LossPane
+from microgpt_tui.tui.panes.loss_pane import LossPane
 from microgpt_tui.tui.quit_dialog import QuitDialog
-from microgpt_tui.tui.sample_pane import SamplePane
+from microgpt_tui.tui.panes.sample_pane import SamplePane
 from microgpt_tui.tui.status_line import StatusLine
 from microgpt_tui.tui.too_small import TooSmall
-from microgpt_tui.tui.training import RunSpec, State
+from microgpt_tui.tui.training.protocol import State
+from conftest import run_spec
 
 NAMES = tuple("""emma olivia ava isabella sophia charlotte mia amelia harper evelyn abigail emily elizabeth
 mila ella avery sofia camila aria scarlett victoria madison luna grace chloe penelope layla riley zoey
@@ -29,7 +30,7 @@ savannah audrey brooklyn bella claire skylar""".split())
 
 def tiny_app(steps: int = 30, paused: bool = True, step_every: float = 0.05, **options) -> MicroGPTApp:
     config = ModelConfig(Tokenizer.from_documents(NAMES).vocab_size, n_embd=8, n_head=2, block_size=8)
-    spec = RunSpec(NAMES, config, TrainConfig(steps=steps, seed=42), "scalar", start_paused=paused)
+    spec = run_spec(NAMES, config, TrainConfig(steps=steps, seed=42), "scalar", start_paused=paused, name="names")
     return MicroGPTApp(spec, "names · 50 docs", connection=InProcessTraining(spec, step_every=step_every), **options)
 
 

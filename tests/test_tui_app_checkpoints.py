@@ -10,11 +10,12 @@ from microgpt_tui.engine.config import ModelConfig, TrainConfig
 from microgpt_tui.engine.tokenizer import Tokenizer
 from microgpt_tui.engine.trainer import Trainer
 from microgpt_tui.tui.app import MicroGPTApp
-from microgpt_tui.tui.bridge import InProcessTraining
-from microgpt_tui.tui.loss_pane import LossPane
+from microgpt_tui.tui.training.bridge import InProcessTraining
+from microgpt_tui.tui.panes.loss_pane import LossPane
 from microgpt_tui.tui.path_dialog import PathDialog
 from microgpt_tui.tui.quit_dialog import QuitDialog
-from microgpt_tui.tui.training import RunSpec, State
+from microgpt_tui.tui.training.protocol import State
+from conftest import run_spec
 
 NAMES = tuple("""emma olivia ava isabella sophia charlotte mia amelia harper evelyn abigail emily elizabeth
 mila ella avery sofia camila aria scarlett victoria madison luna grace chloe penelope layla riley zoey""".split())
@@ -22,8 +23,8 @@ CONFIG = ModelConfig(Tokenizer.from_documents(NAMES).vocab_size, n_embd=8, n_hea
 
 
 def make_app(steps=30, paused=True, lr=0.01, resume=None, checkpoint_path=None, step_every=0.02):
-    spec = RunSpec(NAMES, CONFIG, TrainConfig(steps=steps, seed=42, learning_rate=lr), "fast", start_paused=paused,
-                   resume=resume, dataset_name="tiny", dataset_sha256="0" * 64)
+    spec = run_spec(NAMES, CONFIG, TrainConfig(steps=steps, seed=42, learning_rate=lr), "fast", start_paused=paused,
+                    resume=resume, name="tiny")
     return MicroGPTApp(spec, "tiny · 29 docs", connection=InProcessTraining(spec, step_every=step_every),
                        checkpoint_path=checkpoint_path)
 

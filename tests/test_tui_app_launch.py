@@ -3,7 +3,7 @@
 import pytest
 
 from microgpt_tui.tui import app as app_module
-from microgpt_tui.tui.cli import main
+from microgpt_tui.tui.command_line.main import main
 
 @pytest.fixture()
 def opened(monkeypatch):

@@ -8,9 +8,9 @@ from microgpt_tui.engine.config import ModelConfig, TrainConfig
 from microgpt_tui.engine.inference import attention_maps
 from microgpt_tui.engine.tokenizer import Tokenizer
 from microgpt_tui.engine.trainer import Trainer
-from microgpt_tui.tui.attention_pane import AttentionPane
-from microgpt_tui.tui.heatmap import Heatmap
-from microgpt_tui.tui.snapshot import ModelSnapshot, snapshot_of
+from microgpt_tui.tui.panes.attention_pane import AttentionPane
+from microgpt_tui.tui.widgets.heatmap import Heatmap
+from microgpt_tui.tui.training.snapshot import ModelSnapshot, snapshot_of
 
 from conftest import FIFTY_NAMES, TUI_DIR
 
@@ -25,7 +25,7 @@ def two_layer_snapshot() -> ModelSnapshot:
 
 
 class AttentionApp(App):
-    CSS_PATH = TUI_DIR / "attention_pane.tcss"
+    CSS_PATH = TUI_DIR / "panes" / "attention_pane.tcss"
     AUTO_FOCUS = None
 
     def __init__(self, model_snapshot: ModelSnapshot) -> None:
@@ -194,7 +194,7 @@ async def test_escape_leaves_the_word_box(model_snapshot):
 
 async def test_a_snapshot_given_before_the_pane_is_mounted_is_drawn(model_snapshot):
     class EarlyApp(App):
-        CSS_PATH = TUI_DIR / "attention_pane.tcss"
+        CSS_PATH = TUI_DIR / "panes" / "attention_pane.tcss"
 
         def compose(self) -> ComposeResult:
             pane = AttentionPane()

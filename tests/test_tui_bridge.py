@@ -7,24 +7,24 @@ import pytest
 from microgpt_tui.engine.config import ModelConfig, TrainConfig
 from microgpt_tui.engine.tokenizer import Tokenizer
 from microgpt_tui.engine.trainer import Trainer
-from microgpt_tui.tui import training
-from microgpt_tui.tui.bridge import ChildProcessTraining, InProcessTraining
-from microgpt_tui.tui.training import (
+from microgpt_tui.tui.training import session as training
+from microgpt_tui.tui.training.bridge import ChildProcessTraining, InProcessTraining
+from microgpt_tui.tui.training.protocol import (
     Failed,
     Pause,
     Ready,
     Run,
-    RunSpec,
-    SendSnapshot,
     SnapshotTaken,
     State,
     StateChanged,
     Step,
     StepsTaken,
     Stop,
-    TrainingSession,
     ValidationScored,
 )
+from microgpt_tui.tui.training.session import TrainingSession
+from microgpt_tui.tui.training.settings import RunSpec
+from conftest import run_spec
 
 NAMES = tuple("""emma olivia ava isabella sophia charlotte mia amelia harper evelyn abigail emily elizabeth
 mila ella avery sofia camila aria scarlett victoria madison luna grace chloe penelope layla riley zoey
@@ -34,7 +34,7 @@ savannah audrey brooklyn bella claire skylar""".split())
 
 def tiny_spec(steps: int = 12, paused: bool = True) -> RunSpec:
     config = ModelConfig(Tokenizer.from_documents(NAMES).vocab_size, n_embd=8, n_head=2, block_size=8)
-    return RunSpec(NAMES, config, TrainConfig(steps=steps, seed=42), "scalar", start_paused=paused)
+    return run_spec(NAMES, config, TrainConfig(steps=steps, seed=42), "scalar", start_paused=paused)
 
 
 def kinds(reports) -> list[str]:
@@ -50,9 +50,7 @@ def new_session(spec: RunSpec) -> tuple[TrainingSession, list]:
 def test_a_paused_session_introduces_itself_and_waits():
     session, sent = new_session(tiny_spec())
     assert kinds(sent) == ["Ready", "StateChanged", "SnapshotTaken"]
-    info = sent[0].info
-    assert info.total_steps == 12 and info.engine == "scalar" and info.held_out == 5
-    assert info.training_names == frozenset(session.trainer.train_docs)
+    assert sent[0].training_names == frozenset(session.trainer.train_docs)
     assert sent[1].state is State.PAUSED
     assert sent[2].snapshot.step == 0
     sent.clear()
@@ -114,8 +112,6 @@ def test_reaching_done_reports_steps_state_snapshot_then_validation_on_every_hel
     for command in (Run(), Pause(), Step()):  # a finished run ignores them
         session.handle(command)
     assert sent == []
-    session.handle(SendSnapshot())
-    assert kinds(sent) == ["SnapshotTaken"]
 
 
 def test_validation_every_n_steps_on_a_subset(monkeypatch):
@@ -203,10 +199,8 @@ def test_child_process_trains_and_stops_when_told():
         assert StateChanged(State.DONE) in got
         assert not any(isinstance(r, Failed) for r in got)
     finally:
-        started = time.monotonic()
         child.close()
-    assert time.monotonic() - started < 1.0
-    assert child.process.exitcode is not None
+    assert child.process.exitcode == 0  # it stopped when asked, rather than being terminated
 
 
 def test_child_process_exits_when_the_app_end_goes_away():

@@ -7,7 +7,7 @@ import sys
 import pytest
 
 from microgpt_tui.engine import checkpoint
-from microgpt_tui.tui.cli import main
+from microgpt_tui.tui.command_line.main import main
 
 NAMES = ("emma olivia ava isabella sophia charlotte mia amelia harper evelyn abigail emily elizabeth "
          "sofia avery ella scarlett grace chloe victoria riley aria lily aubrey zoey penelope").split() * 4
@@ -48,7 +48,7 @@ def test_saved_every_n_steps_and_resumed_gives_the_same_run(engine, data, tmp_pa
 
 def test_ctrl_c_stops_at_a_step_boundary_saves_and_exits_130(names_path, tmp_path):
     path = tmp_path / "run.json"
-    args = [sys.executable, "-m", "microgpt_tui.tui.cli", "--headless", "--engine", "scalar", "--data", str(names_path)]
+    args = [sys.executable, "-m", "microgpt_tui.tui.command_line.main", "--headless", "--engine", "scalar", "--data", str(names_path)]
     proc = subprocess.Popen(args + ["--checkpoint", str(path)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     lines = [proc.stdout.readline() for _ in range(3)]  # three steps in
     proc.send_signal(signal.SIGINT)
@@ -119,9 +119,9 @@ def test_sample_prints_names_from_a_saved_model(data, tmp_path, capsys):
 
 
 def test_help_documents_sample_and_checkpoints():
-    top = subprocess.run([sys.executable, "-m", "microgpt_tui.tui.cli", "--help"], capture_output=True, text=True, timeout=60)
+    top = subprocess.run([sys.executable, "-m", "microgpt_tui.tui.command_line.main", "--help"], capture_output=True, text=True, timeout=60)
     for word in ("--checkpoint", "--checkpoint-every", "--resume", "sample"):
         assert word in top.stdout
-    sub = subprocess.run([sys.executable, "-m", "microgpt_tui.tui.cli", "sample", "--help"], capture_output=True, text=True, timeout=60)
+    sub = subprocess.run([sys.executable, "-m", "microgpt_tui.tui.command_line.main", "sample", "--help"], capture_output=True, text=True, timeout=60)
     for word in ("--checkpoint", "--prefix", "--num-samples", "--temperature", "--seed"):
         assert word in sub.stdout

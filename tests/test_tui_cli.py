@@ -12,7 +12,7 @@ import pytest
 from microgpt_tui.engine.config import ModelConfig, TrainConfig
 from microgpt_tui.engine.engines import DEFAULT_ENGINE
 from microgpt_tui.engine.trainer import Trainer
-from microgpt_tui.tui.cli import main
+from microgpt_tui.tui.command_line.main import main
 
 from conftest import SOME_NAMES
 
@@ -51,7 +51,7 @@ def load_docs(path):
 def test_log_survives_a_killed_run(names_path, tmp_path):
     log = tmp_path / "killed.jsonl"
     proc = subprocess.Popen(
-        [sys.executable, "-m", "microgpt_tui.tui.cli", "--headless", "--engine", "scalar",
+        [sys.executable, "-m", "microgpt_tui.tui.command_line.main", "--headless", "--engine", "scalar",
          "--data", str(names_path), "--log-jsonl", str(log)],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
@@ -133,7 +133,7 @@ def test_bad_input_gets_one_line_and_exit_2(args, phrase, tmp_path, small_data, 
 
 def test_the_installed_command_reports_errors_without_traceback(tmp_path):
     result = subprocess.run(
-        [sys.executable, "-m", "microgpt_tui.tui.cli", "--headless", "--data", str(tmp_path / "missing.txt")],
+        [sys.executable, "-m", "microgpt_tui.tui.command_line.main", "--headless", "--data", str(tmp_path / "missing.txt")],
         capture_output=True, text=True, timeout=60,
     )
     assert result.returncode == 2
@@ -141,7 +141,7 @@ def test_the_installed_command_reports_errors_without_traceback(tmp_path):
 
 
 def test_help_documents_every_option():
-    result = subprocess.run([sys.executable, "-m", "microgpt_tui.tui.cli", "--help"], capture_output=True, text=True, timeout=60)
+    result = subprocess.run([sys.executable, "-m", "microgpt_tui.tui.command_line.main", "--help"], capture_output=True, text=True, timeout=60)
     assert result.returncode == 0
     for option in ("--headless", "--data", "--dataset", "--list-datasets", "--steps", "--seed", "--n-layer", "--n-embd",
                    "--n-head", "--block-size", "--lr", "--temperature", "--num-samples", "--engine", "--log-jsonl", "--paused"):

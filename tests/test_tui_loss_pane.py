@@ -7,9 +7,9 @@ import pytest
 from textual.app import App, ComposeResult
 from textual.widgets import Sparkline
 
-import microgpt_tui.tui.loss_pane as loss_pane_module
+import microgpt_tui.tui.panes.loss_pane as loss_pane_module
 from microgpt_tui.engine.trainer import StepRecord
-from microgpt_tui.tui.loss_pane import LossCurve, LossHistory, LossPane
+from microgpt_tui.tui.panes.loss_pane import LossCurve, LossHistory, LossPane
 
 TUI_DIR = Path(loss_pane_module.__file__).parent
 

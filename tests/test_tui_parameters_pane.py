@@ -4,9 +4,9 @@ from textual.app import App, ComposeResult
 from textual.widgets import DataTable, RadioButton, Static
 
 from microgpt_tui.engine.params import matrix_shapes
-from microgpt_tui.tui.heatmap import Heatmap
-from microgpt_tui.tui.parameters_pane import ParametersPane
-from microgpt_tui.tui.snapshot import ModelSnapshot
+from microgpt_tui.tui.widgets.heatmap import Heatmap
+from microgpt_tui.tui.panes.parameters_pane import ParametersPane
+from microgpt_tui.tui.training.snapshot import ModelSnapshot
 
 from conftest import TUI_DIR
 
@@ -14,7 +14,7 @@ from conftest import TUI_DIR
 
 
 class ParametersApp(App):
-    CSS_PATH = TUI_DIR / "parameters_pane.tcss"
+    CSS_PATH = TUI_DIR / "panes" / "parameters_pane.tcss"
 
     def __init__(self, model_snapshot: ModelSnapshot) -> None:
         super().__init__()
@@ -157,7 +157,7 @@ async def test_a_tall_matrix_scrolls_its_heatmap(model_snapshot):
 
 async def test_a_snapshot_given_before_the_pane_is_mounted_is_drawn(model_snapshot):
     class EarlyApp(App):
-        CSS_PATH = TUI_DIR / "parameters_pane.tcss"
+        CSS_PATH = TUI_DIR / "panes" / "parameters_pane.tcss"
 
         def compose(self) -> ComposeResult:
             pane = ParametersPane()

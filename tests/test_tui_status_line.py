@@ -3,9 +3,10 @@
 from microgpt_tui.engine.config import ModelConfig, TrainConfig
 from microgpt_tui.engine.tokenizer import Tokenizer
 from microgpt_tui.tui.app import MicroGPTApp
-from microgpt_tui.tui.bridge import InProcessTraining
+from microgpt_tui.tui.training.bridge import InProcessTraining
 from microgpt_tui.tui.status_line import Progress, StatusLine, format_duration, status_text
-from microgpt_tui.tui.training import RunSpec, State
+from microgpt_tui.tui.training.protocol import State
+from conftest import run_spec
 
 LONG_LABEL = "my-own-names-collected-over-many-years-final-v2.txt · 123,456 docs"
 
@@ -44,7 +45,7 @@ def test_durations_read_as_a_person_would_say_them():
 async def test_a_million_steps_and_a_long_label_fit_one_line_at_120_columns():
     names = ("emma", "olivia", "ava", "mia", "luna")
     config = ModelConfig(Tokenizer.from_documents(names).vocab_size, n_embd=8, n_head=2, block_size=8)
-    spec = RunSpec(names, config, TrainConfig(steps=1_000_000), "scalar", start_paused=True)
+    spec = run_spec(names, config, TrainConfig(steps=1_000_000), "scalar", start_paused=True)
     app = MicroGPTApp(spec, LONG_LABEL, connection=InProcessTraining(spec, step_every=0.05))
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause(0.3)

@@ -3,9 +3,9 @@
 from textual.app import App, ComposeResult
 
 from microgpt_tui.engine.tokenizer import Tokenizer
-from microgpt_tui.tui.heatmap import LEVELS, ColourScale, Heatmap
-from microgpt_tui.tui.next_char_bars import NextCharBars, bar
-from microgpt_tui.tui.temperature_slider import VALUE_WIDTH, TemperatureSlider, snap
+from microgpt_tui.tui.widgets.heatmap import LEVELS, ColourScale, Heatmap
+from microgpt_tui.tui.widgets.next_char_bars import NextCharBars, bar
+from microgpt_tui.tui.widgets.temperature_slider import VALUE_WIDTH, TemperatureSlider, snap
 
 # ----- the colour scale -----
 

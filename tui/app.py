@@ -2,7 +2,7 @@
 
 The app composes and routes. Training reports arrive as messages (messages.py) posted by
 one worker thread that reads the training process's pipe; the app hands them down to the
-panes. Keys become commands to the training process (training.py).
+panes. Keys become commands to the training process (training/protocol.py).
 """
 
 from __future__ import annotations
@@ -19,23 +19,24 @@ from textual.screen import Screen
 from textual.widgets import Footer, Input, TextArea
 from textual.worker import get_current_worker
 
-from microgpt_tui.engine import checkpoint
-from microgpt_tui.engine.params import ParamLayout
-from microgpt_tui.engine.tokenizer import Tokenizer
-from microgpt_tui.tui import messages, training
-from microgpt_tui.tui.attention_pane import AttentionPane
-from microgpt_tui.tui.bridge import ChildProcessTraining, TrainingConnection
-from microgpt_tui.tui.help_screen import HelpScreen
-from microgpt_tui.tui.loss_pane import LossPane
-from microgpt_tui.tui.parameters_pane import ParametersPane
-from microgpt_tui.tui.path_dialog import PathDialog
-from microgpt_tui.tui.quit_dialog import QuitDialog
-from microgpt_tui.tui.sample_pane import FINAL_SAMPLES, SamplePane
-from microgpt_tui.tui.status_line import Progress, StatusLine, StepRate
-from microgpt_tui.tui.too_small import MIN_HEIGHT, MIN_WIDTH, TooSmall
-from microgpt_tui.tui.training import State
+from ..engine import checkpoint
+from ..engine.params import ParamLayout
+from ..engine.tokenizer import Tokenizer
+from .help_screen import HelpScreen
+from .messages import TrainingReport
+from .panes.attention_pane import AttentionPane
+from .panes.loss_pane import LossPane
+from .panes.parameters_pane import ParametersPane
+from .panes.sample_pane import FINAL_SAMPLES, TEMPERATURE_STEP, SamplePane
+from .path_dialog import PathDialog
+from .quit_dialog import QuitDialog
+from .status_line import Progress, StatusLine, StepRate
+from .too_small import MIN_HEIGHT, MIN_WIDTH, TooSmall
+from .training import protocol
+from .training.bridge import ChildProcessTraining, TrainingConnection
+from .training.protocol import State
+from .training.settings import RunSpec
 
-TEMPERATURE_STEP = 0.05
 STATUS_EVERY = 0.2  # seconds between status line redraws while steps pour in (keys redraw at once)
 
 # Keys that are also text: while a text box has focus they go into it, not to the app.
@@ -44,7 +45,8 @@ TYPING_ACTIONS = {"toggle_pause", "step", "cooler", "hotter", "help", "quit"}
 
 class MicroGPTApp(App[None]):
     TITLE = "microgpt-tui"
-    CSS_PATH = ["app.tcss", "loss_pane.tcss", "attention_pane.tcss", "parameters_pane.tcss", "sample_pane.tcss", "dialogs.tcss"]
+    CSS_PATH = ["app.tcss", "panes/loss_pane.tcss", "panes/attention_pane.tcss", "panes/parameters_pane.tcss",
+                "panes/sample_pane.tcss", "dialogs.tcss"]
     AUTO_FOCUS = None  # start with nothing focused, so space and n work at once
 
     # The screen gets one class per axis from these; app.tcss stacks the panes on a
@@ -70,7 +72,7 @@ class MicroGPTApp(App[None]):
 
     def __init__(
         self,
-        spec: training.RunSpec,
+        spec: RunSpec,
         dataset_label: str,
         *,
         connection: TrainingConnection | None = None,
@@ -92,7 +94,7 @@ class MicroGPTApp(App[None]):
         self.progress = Progress(dataset_label, ParamLayout(spec.config).size, spec.engine, spec.train.steps)
         self.rate = StepRate()
         self.latest_snapshot = None
-        self.validation: list[messages.ValidationScored] = []
+        self.validation: list[protocol.ValidationScored] = []
         self._initial_temperature = temperature
         self._final_samples = final_samples
         self._step_log = step_log
@@ -145,12 +147,12 @@ class MicroGPTApp(App[None]):
                     reports = self.connection.receive(timeout=0.05)
                 except EOFError:
                     if not worker.is_cancelled:
-                        self.post_message(messages.TrainingFailed("the training process has ended"))
+                        self.post_message(TrainingReport(protocol.Failed("the training process has ended")))
                     return
                 for report in reports:
-                    if isinstance(report, training.StepsTaken) and self._step_log is not None:
+                    if isinstance(report, protocol.StepsTaken) and self._step_log is not None:
                         self._write_log(report.records)
-                    self.post_message(messages.message_for(report))
+                    self.post_message(TrainingReport(report))
         finally:
             self.connection.close()
 
@@ -160,49 +162,60 @@ class MicroGPTApp(App[None]):
         self._step_log.flush()
 
     # ---- reports from training, on the event loop ----------------------------------
-    # Each handler returns early once quitting has begun: the worker may have posted
-    # messages that arrive while the panes are being taken down.
 
-    def on_training_ready(self, message: messages.TrainingReady) -> None:
-        if self._shutting_down:
-            return
-        self.query_one(SamplePane).set_training_names(message.info.training_names)
+    def on_training_report(self, message: TrainingReport) -> None:
+        match message.report:
+            case protocol.Failed(reason):
+                self._training_failed(reason)  # even while quitting: a failed save must stop the quit
+            case protocol.Saved(path, step):
+                self._checkpoint_saved(path, step)
+            case _ if self._shutting_down:
+                # The worker may have posted reports that arrive while the panes are being taken down.
+                return
+            case protocol.Ready(training_names, losses):
+                self._training_ready(training_names, losses)
+            case protocol.StateChanged(state):
+                self._training_state_changed(state)
+            case protocol.StepsTaken(records, clock):
+                self._steps_taken(records, clock)
+            case protocol.SnapshotTaken(snapshot):
+                self._snapshot_taken(snapshot)
+            case protocol.ValidationScored() as scored:
+                self._validation_scored(scored)
+
+    def _training_ready(self, training_names: frozenset[str], losses: tuple[float, ...]) -> None:
+        self.query_one(SamplePane).set_training_names(training_names)
         # A resumed or loaded run brings its history: redraw the curve from it.
-        losses = message.info.losses
         self.query_one(LossPane).replace_history(losses)
         self.progress.step = len(losses)
         self.rate.reset()
         self._status_dirty = True
 
-    def on_training_state_changed(self, message: messages.TrainingStateChanged) -> None:
-        if self._shutting_down:
-            return
-        if message.state is not self.progress.state:
+    def _training_state_changed(self, state: State) -> None:
+        if state is not self.progress.state:
             self.rate.reset()
-        self.progress.state = message.state
+        self.progress.state = state
         self._status_dirty = True
         self.refresh_bindings()
 
-    def on_steps_taken(self, message: messages.StepsTaken) -> None:
-        if self._shutting_down or not message.records:
+    def _steps_taken(self, records, clock: float) -> None:
+        if not records:
             return
-        last = message.records[-1]
+        last = records[-1]
         self.progress.step = last.step
         self.progress.lr = last.lr
-        self.rate.add(message.clock, last.step)
+        self.rate.add(clock, last.step)
         self.progress.steps_per_second = self.rate.per_second
-        self.query_one(LossPane).add_steps(message.records)
+        self.query_one(LossPane).add_steps(records)
         self._status_dirty = True
 
-    def on_snapshot_taken(self, message: messages.SnapshotTaken) -> None:
-        if self._shutting_down:
-            return
-        self.latest_snapshot = message.snapshot
-        self.progress.step = message.snapshot.step
+    def _snapshot_taken(self, snapshot) -> None:
+        self.latest_snapshot = snapshot
+        self.progress.step = snapshot.step
         self._status_dirty = True
         # Redrawing three panes is the costliest thing the app does; whatever a key
         # just changed (the state, the temperature) is painted first.
-        self.call_after_refresh(self._show_snapshot, message.snapshot)
+        self.call_after_refresh(self._show_snapshot, snapshot)
 
     def _show_snapshot(self, snapshot) -> None:
         if self._shutting_down or snapshot is not self.latest_snapshot:
@@ -213,26 +226,24 @@ class MicroGPTApp(App[None]):
             self._final_samples_shown = True
             self.query_one(SamplePane).show_final_samples(snapshot, self._final_samples)
 
-    def on_validation_scored(self, message: messages.ValidationScored) -> None:
-        if self._shutting_down:
-            return
-        self.validation.append(message)
-        self.query_one(LossPane).add_validation(message.step, message.loss, message.names)
+    def _validation_scored(self, scored: protocol.ValidationScored) -> None:
+        self.validation.append(scored)
+        self.query_one(LossPane).add_validation(scored.step, scored.loss, scored.names)
 
-    def on_checkpoint_saved(self, message: messages.CheckpointSaved) -> None:
-        self._saved_step = message.step
-        self._own_files.add(Path(message.path).resolve())
-        self.checkpoint_path = message.path
+    def _checkpoint_saved(self, path: str, step: int) -> None:
+        self._saved_step = step
+        self._own_files.add(Path(path).resolve())
+        self.checkpoint_path = path
         if self._quit_after_save:
             self._really_quit()
             return
-        self.notify(f"step {message.step} saved to {message.path}", title="Checkpoint saved", timeout=4)
+        self.notify(f"step {step} saved to {path}", title="Checkpoint saved", timeout=4)
 
-    def on_training_failed(self, message: messages.TrainingFailed) -> None:
+    def _training_failed(self, reason: str) -> None:
         self._quit_after_save = False  # a failed save must not lose the run by quitting
         if self._shutting_down:
             return
-        self.notify(message.reason, title="Training stopped", severity="error", timeout=10)
+        self.notify(reason, title="Training stopped", severity="error", timeout=10)
 
     @property
     def _shutting_down(self) -> bool:
@@ -261,15 +272,15 @@ class MicroGPTApp(App[None]):
         # The status line changes at once; the training process confirms (or corrects)
         # with a StateChanged report a step later.
         if self.progress.state is State.RUNNING:
-            self.connection.send(training.Pause())
+            self.connection.send(protocol.Pause())
             self._show_state(State.PAUSED)
         elif self.progress.state is State.PAUSED:
-            self.connection.send(training.Run())
+            self.connection.send(protocol.Run())
             self._show_state(State.RUNNING)
 
     def action_step(self) -> None:
         if self.progress.state in (State.RUNNING, State.PAUSED):
-            self.connection.send(training.Step())
+            self.connection.send(protocol.Step())
             self._show_state(State.PAUSED)
 
     def _show_state(self, state: State) -> None:
@@ -318,7 +329,7 @@ class MicroGPTApp(App[None]):
             self._quit_after_save = False
             self.notify(f"the folder {target.parent} does not exist", title="Not saved", severity="error", timeout=8)
             return
-        self.connection.send(training.Save(str(target)))
+        self.connection.send(protocol.Save(str(target)))
 
     def _cancel_quit_after_save(self) -> None:
         self._quit_after_save = False
@@ -339,7 +350,7 @@ class MicroGPTApp(App[None]):
             self.notify(f"{path} was trained on another vocabulary ({''.join(saved.chars)!r}); "
                         "start microgpt-tui with its data to open it", title="Not loaded", severity="error", timeout=10)
             return
-        self.connection.send(training.Load(saved))
+        self.connection.send(protocol.Load(saved))
         self._saved_step = saved.step
         self._own_files.add(Path(path).expanduser().resolve())
         self.checkpoint_path = path
@@ -368,15 +379,15 @@ class MicroGPTApp(App[None]):
         if self._quitting:
             return
         self._quitting = True
-        self.connection.send(training.Stop())  # the child can finish its step meanwhile
+        self.connection.send(protocol.Stop())  # the child can finish its step meanwhile
         self.workers.cancel_group(self, "training")
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
         yield SystemCommand("Pause or resume training", "space: stop after this step, or carry on", self.action_toggle_pause)
         yield SystemCommand("Take one step", "n: train on exactly one more name, then pause", self.action_step)
-        yield SystemCommand("Lower the temperature", "[: sample more greedily (0.05 less)", self.action_cooler)
-        yield SystemCommand("Raise the temperature", "]: sample more adventurously (0.05 more)", self.action_hotter)
+        yield SystemCommand("Lower the temperature", f"[: sample more greedily ({TEMPERATURE_STEP} less)", self.action_cooler)
+        yield SystemCommand("Raise the temperature", f"]: sample more adventurously ({TEMPERATURE_STEP} more)", self.action_hotter)
         yield SystemCommand("Help: how to read the panes", "?: what each pane shows", self.action_help)
         yield SystemCommand("Save a checkpoint", "ctrl+s: write the run to a JSON file to resume later", self.action_save)
         yield SystemCommand("Open a checkpoint", "ctrl+o: carry on from a saved run", self.action_open)

@@ -8,7 +8,11 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Markdown
 
-HELP = """\
+from .panes.loss_pane import SMOOTHING
+from .panes.sample_pane import FINAL_SAMPLES, TEMPERATURE_STEP
+from .training.session import VALIDATION_EVERY, VALIDATION_NAMES, VALIDATION_SHARE
+
+HELP = f"""\
 # How to read microgpt-tui
 
 microgpt is a GPT with about four thousand numbers in it. It reads a name one character at
@@ -31,13 +35,13 @@ the model gave to the character that really came next. A perfect guess (p = 1) s
 
 - **Each bar** of the top strip is one step, that is one name. It jumps around because
   some names are easy to guess and some are not; the strip shows only the latest steps.
-- **The curve** is the moving average over the last 50 steps, drawn across the whole
+- **The curve** is the moving average over the last {SMOOTHING} steps, drawn across the whole
   run. This is the trend to watch: it falls fast at first, then slowly.
 - **╌ the uniform guess** is ln(vocabulary size): the loss of a model that knows nothing
   and gives every character the same chance. A fresh model starts near it.
 - **◆ validation** scores names the run never trains on (held out from the end of the
-  shuffled list): 50 of them every 100 steps (less often when training is fast, so that
-  scoring never takes more than a twentieth of the time), and all of them at the end.
+  shuffled list): {VALIDATION_NAMES} of them every {VALIDATION_EVERY} steps (less often when training is fast, so
+  that scoring never takes more than {VALIDATION_SHARE:.0%} of the time), and all of them at the end.
   If it stays close to the training curve, the model is learning how names work, not
   memorising these ones.
 - **best** is the lowest point of the smoothed curve so far.
@@ -67,7 +71,7 @@ as a name from the training data. While you type, bars show the model's top gues
 the next character, with the odds that sampling draws from. **Temperature** divides the
 model's scores before they become probabilities: 0 always takes the likeliest character,
 1 samples the model's own distribution, higher gets wilder. Move the slider and watch the
-bars sharpen or flatten. When training is done, names appear on their own (twenty, or
+bars sharpen or flatten. When training is done, names appear on their own ({FINAL_SAMPLES}, or
 as many as --num-samples asks for).
 
 ## Keys
@@ -77,7 +81,7 @@ as many as --num-samples asks for).
 | `space` | pause or resume training |
 | `n` | take exactly one step (pauses first if running) |
 | `tab` / `shift+tab` | move to the next / previous control, pane by pane |
-| `[` / `]` | lower / raise the sampling temperature by 0.05 |
+| `[` / `]` | lower / raise the sampling temperature by {TEMPERATURE_STEP} |
 | `escape` | leave a text box, so the keys above work again |
 | `?` | this help |
 | `q` | quit |

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from rich.text import Text
 from textual.widgets import Static
 
-from microgpt_tui.tui.training import State
+from .training.protocol import State
 
 STATE_STYLES = {
     State.RUNNING: "bold green",

@@ -5,14 +5,11 @@ import json
 import signal
 import sys
 
-from microgpt_tui.engine import checkpoint
-from microgpt_tui.engine.sampling import generate
-from microgpt_tui.engine.trainer import TrainingDiverged
-from microgpt_tui.tui.cli import PROG, UsageError
-from microgpt_tui.tui.runs import PreparedRun, make_trainer
-
-EXIT_DIVERGED = 3
-EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report a Ctrl+C
+from ...engine import checkpoint
+from ...engine.sampling import generate
+from ...engine.trainer import TrainingDiverged
+from ..training.settings import RunSpec
+from .errors import EXIT_DIVERGED, EXIT_INTERRUPTED, PROG, UsageError
 
 
 def open_new_log(path: str):
@@ -46,13 +43,13 @@ class StopRequest:
         signal.signal(signal.SIGINT, self._previous)
 
 
-def run_headless(args: argparse.Namespace, run: PreparedRun) -> int:
-    trainer = make_trainer(run.dataset.docs, run.config, run.train, run.engine, run.resume)
-    config, dataset, steps = trainer.config, run.dataset, trainer.train.steps
-    started = f"resuming {args.resume} at step {trainer.step_count}" if run.resume else "training"
-    note(f"{started} on {dataset.description}: {config.vocab_size} tokens, "
-         f"{trainer.num_params:,} parameters, {run.engine} engine, {steps} steps")
-    long_docs = dataset.count_longer_than(config.block_size)
+def run_headless(args: argparse.Namespace, spec: RunSpec) -> int:
+    trainer = spec.make_trainer()
+    config, steps = trainer.config, trainer.train.steps
+    started = f"resuming {args.resume} at step {trainer.step_count}" if spec.resume else "training"
+    note(f"{started} on {spec.dataset.description}: {config.vocab_size} tokens, "
+         f"{trainer.num_params:,} parameters, {spec.engine} engine, {steps} steps")
+    long_docs = spec.dataset.count_longer_than(config.block_size)
     if long_docs:
         note(f"note: {long_docs:,} documents are longer than the block size; each trains on its first {config.block_size} positions")
 
@@ -60,7 +57,7 @@ def run_headless(args: argparse.Namespace, run: PreparedRun) -> int:
         """Save if --checkpoint was given; the words to add to a closing message."""
         if not args.checkpoint:
             return ""
-        checkpoint.save(trainer.checkpoint(dataset.name, dataset.sha256), args.checkpoint)
+        checkpoint.save(trainer.checkpoint(spec.dataset.name, spec.dataset.sha256), args.checkpoint)
         return f"; saved step {trainer.step_count} to {args.checkpoint}"
 
     log = open_new_log(args.log_jsonl) if args.log_jsonl else None

@@ -5,26 +5,23 @@ from __future__ import annotations
 import argparse
 import contextlib
 
-from microgpt_tui.tui.runs import PreparedRun
-from microgpt_tui.tui.cli import UsageError
+from ..training.settings import RunSpec
+from .errors import UsageError
+from .headless import open_new_log
 
 
-def run_app(args: argparse.Namespace, run: PreparedRun) -> int:
+def run_app(args: argparse.Namespace, spec: RunSpec) -> int:
     # The data set (downloaded on first use, with a progress bar on the terminal) and any
     # checkpoint were loaded by prepare_run, before the app takes the screen over.
     if not 0 <= args.temperature <= 2:
         raise UsageError(f"--temperature {args.temperature} is outside the app's slider (0 to 2)")
 
     # Imported late: the --headless path and error messages never pay for Textual.
-    from microgpt_tui.tui.app import MicroGPTApp
-    from microgpt_tui.tui.headless import open_new_log
-    from microgpt_tui.tui.training import RunSpec
+    from ..app import MicroGPTApp
 
-    spec = RunSpec(run.dataset.docs, run.config, run.train, run.engine, start_paused=args.paused, resume=run.resume,
-                   dataset_name=run.dataset.name, dataset_sha256=run.dataset.sha256)
     with contextlib.ExitStack() as cleanup:
         log = cleanup.enter_context(open_new_log(args.log_jsonl)) if args.log_jsonl else None
-        app = MicroGPTApp(spec, run.dataset.description, temperature=args.temperature, final_samples=args.num_samples,
+        app = MicroGPTApp(spec, spec.dataset.description, temperature=args.temperature, final_samples=args.num_samples,
                           step_log=log, checkpoint_path=args.checkpoint or args.resume)
         # Whatever way the app ends, the training process must not outlive it.
         cleanup.callback(app.connection.close)

@@ -1,16 +1,19 @@
-"""The `microgpt-tui` command line: one parser for the app and for --headless training."""
+"""The `microgpt-tui` argument parser: one parser for the app, --headless training and `sample`.
+
+It only turns words into values. Whether the values can make a run is checked once, by
+RunSettings.validate (training/settings.py), wherever the settings come from.
+"""
 
 import argparse
 import math
-import os
-import sys
-from dataclasses import dataclass
-from pathlib import Path
 
-from microgpt_tui.engine.config import MAX_PARAMS, ModelConfig, TrainConfig
-from microgpt_tui.engine.engines import DEFAULT_ENGINE, ENGINES
+from ...engine.config import MAX_PARAMS, ModelConfig, TrainConfig
+from ...engine.engines import DEFAULT_ENGINE, ENGINES
+from .errors import PROG
 
-PROG = "microgpt-tui"
+# The defaults are the reference's, read from the engine's own dataclasses.
+MODEL_DEFAULTS = ModelConfig(vocab_size=None)
+TRAIN_DEFAULTS = TrainConfig()
 
 DESCRIPTION = """\
 A terminal playground for learning how a GPT works. It trains microgpt, a 4,192-parameter
@@ -34,10 +37,6 @@ exit status: 0 done, 2 bad input (one line on stderr says what to fix), 3 the lo
 (NaN or infinite; try a lower --lr), 130 interrupted (Ctrl+C)"""
 
 
-class UsageError(Exception):
-    """Bad input from the user; the message is one line saying what is wrong and what to do."""
-
-
 class OneLineParser(argparse.ArgumentParser):
     """argparse, but a mistake prints one line instead of the whole usage text."""
 
@@ -57,6 +56,10 @@ def whole_number(text):
     return _number(int, text)
 
 
+def number(text):
+    return _number(float, text)
+
+
 def positive_int(text):
     value = _number(int, text)
     if value <= 0:
@@ -68,20 +71,6 @@ def count(text):
     value = _number(int, text)
     if value < 0:
         raise argparse.ArgumentTypeError(f"must be 0 or more, got {value}")
-    return value
-
-
-def block_size(text):
-    value = _number(int, text)
-    if value < 2:
-        raise argparse.ArgumentTypeError(f"must be at least 2 (BOS and one character), got {value}")
-    return value
-
-
-def learning_rate(text):
-    value = _number(float, text)
-    if not (value > 0 and math.isfinite(value)):
-        raise argparse.ArgumentTypeError(f"must be a finite number greater than 0, got {text}")
     return value
 
 
@@ -102,7 +91,7 @@ def build_parser() -> argparse.ArgumentParser:
     mode = parser.add_argument_group("what to run")
     mode.add_argument("--headless", action="store_true", help="train in the terminal, without the app")
     mode.add_argument("--paused", action="store_true", help="open the app with training paused")
-    mode.add_argument("--engine", choices=list(ENGINES), default=DEFAULT_ENGINE,
+    mode.add_argument("--engine", default=DEFAULT_ENGINE, metavar="{" + ",".join(ENGINES) + "}",
                       help="how gradients are computed: fast, a whole matrix at a time with hand-written backward passes, "
                            "or scalar, Value autograd as the reference does it (the same numbers, about 70 times slower) "
                            f"(default: {DEFAULT_ENGINE})")
@@ -113,15 +102,22 @@ def build_parser() -> argparse.ArgumentParser:
     data.add_argument("--list-datasets", action="store_true", help="list the known data sets and whether each is cached, then exit")
 
     model = parser.add_argument_group(f"model (defaults are the reference's; at most {MAX_PARAMS:,} parameters)")
-    model.add_argument("--n-layer", type=positive_int, default=1, metavar="N", help="transformer layers (default: 1)")
-    model.add_argument("--n-embd", type=positive_int, default=16, metavar="N", help="embedding width (default: 16)")
-    model.add_argument("--n-head", type=positive_int, default=4, metavar="N", help="attention heads; must divide --n-embd (default: 4)")
-    model.add_argument("--block-size", type=block_size, default=16, metavar="N", help="context length in tokens, at least 2 (default: 16)")
+    model.add_argument("--n-layer", type=whole_number, default=MODEL_DEFAULTS.n_layer, metavar="N",
+                       help=f"transformer layers (default: {MODEL_DEFAULTS.n_layer})")
+    model.add_argument("--n-embd", type=whole_number, default=MODEL_DEFAULTS.n_embd, metavar="N",
+                       help=f"embedding width (default: {MODEL_DEFAULTS.n_embd})")
+    model.add_argument("--n-head", type=whole_number, default=MODEL_DEFAULTS.n_head, metavar="N",
+                       help=f"attention heads; must divide --n-embd (default: {MODEL_DEFAULTS.n_head})")
+    model.add_argument("--block-size", type=whole_number, default=MODEL_DEFAULTS.block_size, metavar="N",
+                       help=f"context length in tokens, at least 2 (default: {MODEL_DEFAULTS.block_size})")
 
     train = parser.add_argument_group("training")
-    train.add_argument("--steps", type=positive_int, default=1000, metavar="N", help="training steps, one document each (default: 1000)")
-    train.add_argument("--lr", type=learning_rate, default=0.01, metavar="LR", help="Adam's learning rate, decayed linearly to 0 (default: 0.01)")
-    train.add_argument("--seed", type=whole_number, default=42, metavar="N", help="random seed for shuffling, init and sampling (default: 42)")
+    train.add_argument("--steps", type=whole_number, default=TRAIN_DEFAULTS.steps, metavar="N",
+                       help=f"training steps, one document each (default: {TRAIN_DEFAULTS.steps})")
+    train.add_argument("--lr", type=number, default=TRAIN_DEFAULTS.learning_rate, metavar="LR",
+                       help=f"Adam's learning rate, decayed linearly to 0 (default: {TRAIN_DEFAULTS.learning_rate})")
+    train.add_argument("--seed", type=whole_number, default=TRAIN_DEFAULTS.seed, metavar="N",
+                       help=f"random seed for shuffling, init and sampling (default: {TRAIN_DEFAULTS.seed})")
     train.add_argument("--log-jsonl", metavar="PATH", help="write one JSON object per step (step, loss, lr, seconds) to a new file")
 
     saving = parser.add_argument_group("checkpoints")
@@ -147,94 +143,3 @@ def build_parser() -> argparse.ArgumentParser:
     sample.add_argument("--seed", type=whole_number, metavar="N",
                         help="random seed (default: continue the saved run's generator, so a finished run's checkpoint gives the names its run printed)")
     return parser
-
-
-@dataclass(frozen=True)
-class RunSettings:
-    """What a run needs beyond the data, taken from the command line."""
-
-    n_layer: int
-    n_embd: int
-    n_head: int
-    block_size: int
-    train: TrainConfig
-    engine: str
-
-    def model_config(self, vocab_size: int) -> ModelConfig:
-        config = ModelConfig(vocab_size, self.n_layer, self.n_embd, self.n_head, self.block_size)
-        config.validate()
-        return config
-
-
-def settings_from(args: argparse.Namespace) -> RunSettings:
-    if args.n_embd % args.n_head:
-        raise UsageError(f"--n-embd ({args.n_embd}) must be divisible by --n-head ({args.n_head}), so every head gets an equal slice")
-    if args.data and args.dataset:
-        raise UsageError("give either --data or --dataset, not both")
-    if args.log_jsonl:
-        check_new_file(args.log_jsonl, "--log-jsonl")
-    if args.checkpoint_every and not args.checkpoint:
-        raise UsageError("--checkpoint-every needs --checkpoint PATH to know where to save")
-    train = TrainConfig(steps=args.steps, learning_rate=args.lr, seed=args.seed)
-    return RunSettings(args.n_layer, args.n_embd, args.n_head, args.block_size, train, args.engine)
-
-
-def check_new_file(path: str, option: str) -> None:
-    """Refuse early a path we would have to overwrite, or one we cannot create."""
-    target = Path(path)
-    if target.exists():
-        raise UsageError(f"{option} {path} already exists; choose a new path or remove the old file")
-    if not target.parent.is_dir():
-        raise UsageError(f"{option} {path}: the folder {target.parent} does not exist")
-
-
-def fail(message: str, status: int = 2) -> int:
-    print(f"{PROG}: error: {message}", file=sys.stderr)
-    return status
-
-
-def options_given(argv: list[str]) -> set[str]:
-    """The long options the user typed, e.g. {"--steps"} for `--steps 5` or `--steps=5`."""
-    return {word.split("=", 1)[0] for word in argv if word.startswith("--")}
-
-
-def main(argv: list[str] | None = None) -> int:
-    argv = sys.argv[1:] if argv is None else argv
-    args = build_parser().parse_args(argv)
-    from microgpt_tui import datasets
-    from microgpt_tui.engine.checkpoint import CheckpointError
-    from microgpt_tui.engine.config import ConfigError
-
-    try:
-        if args.command == "sample":
-            from microgpt_tui.tui.sample_command import run_sample
-
-            return run_sample(args)
-        if args.list_datasets:
-            print(datasets.describe_datasets())
-            return 0
-        settings = settings_from(args)
-        from microgpt_tui.tui.runs import check_checkpoint_path, prepare_run
-
-        check_checkpoint_path(args.checkpoint, args.resume)
-        run = prepare_run(args, settings, options_given(argv))
-        if args.headless:
-            from microgpt_tui.tui.headless import run_headless
-
-            return run_headless(args, run)
-        from microgpt_tui.tui.launch import run_app
-
-        return run_app(args, run)
-    except (UsageError, ConfigError, datasets.DatasetError, CheckpointError) as err:
-        return fail(str(err))
-    except BrokenPipeError:
-        # the reader went away (e.g. `| head`); stop quietly, as command-line tools do
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return 0
-    except KeyboardInterrupt:
-        print(f"{PROG}: interrupted", file=sys.stderr)
-        return 130
-
-
-if __name__ == "__main__":
-    sys.exit(main())

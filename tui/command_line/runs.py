@@ -6,30 +6,19 @@ Shared by headless training and the app, so both accept the same options the sam
 from __future__ import annotations
 
 import argparse
-from dataclasses import dataclass
 from pathlib import Path
 
-from microgpt_tui import datasets
-from microgpt_tui.engine import checkpoint
-from microgpt_tui.engine.checkpoint import Checkpoint
-from microgpt_tui.engine.config import ModelConfig, TrainConfig
-from microgpt_tui.engine.trainer import Trainer
-from microgpt_tui.tui.cli import UsageError
+from ... import datasets
+from ...engine import checkpoint
+from ...engine.checkpoint import Checkpoint
+from ..training.settings import RunSettings, RunSpec
+from .errors import UsageError
 
 # Options a checkpoint fixes: changing them would not continue the same run.
 FIXED_BY_CHECKPOINT = ("--n-layer", "--n-embd", "--n-head", "--block-size", "--steps", "--lr", "--seed")
 
 
-@dataclass(frozen=True)
-class PreparedRun:
-    dataset: datasets.Dataset
-    config: ModelConfig
-    train: TrainConfig
-    engine: str
-    resume: Checkpoint | None  # continue from here, or None for a new run
-
-
-def prepare_run(args: argparse.Namespace, settings, given: set[str]) -> PreparedRun:
+def prepare_run(args: argparse.Namespace, settings: RunSettings, given: set[str]) -> RunSpec:
     """Load the data (and the checkpoint to resume), checking that the two belong together.
 
     `given` holds the options the user typed, so that a resumed run can refuse the ones
@@ -37,7 +26,7 @@ def prepare_run(args: argparse.Namespace, settings, given: set[str]) -> Prepared
     """
     if not args.resume:
         dataset = datasets.resolve_dataset(args.data, args.dataset)
-        return PreparedRun(dataset, settings.model_config(len(dataset.chars) + 1), settings.train, settings.engine, None)
+        return _spec(args, dataset, settings.for_vocabulary(len(dataset.chars) + 1))
     clashing = [option for option in FIXED_BY_CHECKPOINT if option in given]
     if clashing:
         raise UsageError(f"{', '.join(clashing)} cannot change a resumed run: the checkpoint fixes the model and training settings")
@@ -51,21 +40,33 @@ def prepare_run(args: argparse.Namespace, settings, given: set[str]) -> Prepared
             f"checkpoint {args.resume} was trained on a vocabulary of {len(saved.chars)} characters that does not match "
             f"{dataset.name}'s {len(dataset.chars)}; resume with the data it was trained on (--data PATH)"
         )
-    engine = settings.engine if "--engine" in given else saved.engine
-    return PreparedRun(dataset, saved.config, saved.train, engine, saved)
+    engine = settings.engine if "--engine" in given else None
+    return _spec(args, dataset, RunSettings.of_checkpoint(saved, engine), resume=saved)
 
 
-def make_trainer(docs, config: ModelConfig, train: TrainConfig, engine: str, resume: Checkpoint | None) -> Trainer:
-    """A new trainer, or one carrying on from `resume` exactly where it was saved."""
-    if resume:
-        return Trainer.from_checkpoint(resume, docs, engine)
-    return Trainer(docs, config, train, engine)
+def _spec(args, dataset: datasets.Dataset, settings: RunSettings, resume: Checkpoint | None = None) -> RunSpec:
+    return RunSpec(dataset, settings, start_paused=args.paused, resume=resume)
 
 
 def _known_set(saved: Checkpoint) -> str:
     if saved.dataset_name in datasets.KNOWN_DATASETS:
         return saved.dataset_name
     raise UsageError(f"this run trained on {saved.dataset_name}; pass --data PATH to that file to resume it")
+
+
+def check_output_paths(args: argparse.Namespace) -> None:
+    """Refuse, before any work, an output path we would have to overwrite or cannot create."""
+    if args.log_jsonl:
+        check_new_file(args.log_jsonl, "--log-jsonl")
+    check_checkpoint_path(args.checkpoint, args.resume)
+
+
+def check_new_file(path: str, option: str) -> None:
+    target = Path(path)
+    if target.exists():
+        raise UsageError(f"{option} {path} already exists; choose a new path or remove the old file")
+    if not target.parent.is_dir():
+        raise UsageError(f"{option} {path}: the folder {target.parent} does not exist")
 
 
 def check_checkpoint_path(path: str | None, resume: str | None) -> None:

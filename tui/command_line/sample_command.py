@@ -3,11 +3,11 @@
 import argparse
 import random
 
-from microgpt_tui.engine import checkpoint
-from microgpt_tui.engine.params import ParamLayout
-from microgpt_tui.engine.sampling import check_prefix, generate
-from microgpt_tui.engine.tokenizer import Tokenizer
-from microgpt_tui.tui.cli import UsageError
+from ...engine import checkpoint
+from ...engine.params import ParamLayout
+from ...engine.sampling import check_prefix, generate
+from ...engine.tokenizer import Tokenizer
+from .errors import UsageError
 
 
 def run_sample(args: argparse.Namespace) -> int:

@@ -16,9 +16,9 @@ from textual.events import Resize
 from textual.widget import Widget
 from textual.widgets import Input, Label, Static
 
-from microgpt_tui.engine.inference import attention_maps
-from microgpt_tui.tui.heatmap import ColourScale, Heatmap, scale_legend
-from microgpt_tui.tui.snapshot import ModelSnapshot
+from ...engine.inference import attention_maps
+from ..widgets.heatmap import ColourScale, Heatmap, scale_legend
+from ..training.snapshot import ModelSnapshot
 
 CELL_WIDTH = 2  # two terminal cells look roughly square
 HEAD_GAP = 3  # columns between two heads' grids

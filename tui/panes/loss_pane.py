@@ -21,8 +21,8 @@ from textual.strip import Strip
 from textual.widget import Widget
 from textual.widgets import Label, Sparkline, Static
 
-from microgpt_tui.engine.trainer import StepRecord
-from microgpt_tui.tui.training import VALIDATION_EVERY
+from ...engine.trainer import StepRecord
+from ..training.session import VALIDATION_EVERY
 
 SMOOTHING = 50  # steps in the moving average
 REDRAW_EVERY = 0.2  # seconds: steps arrive hundreds a second; five frames a second read as live

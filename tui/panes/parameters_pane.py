@@ -13,10 +13,10 @@ from textual.binding import Binding
 from textual.widget import Widget
 from textual.widgets import DataTable, RadioButton, RadioSet, Static
 
-from microgpt_tui.engine.params import Matrix
-from microgpt_tui.engine.stats import MatrixStats
-from microgpt_tui.tui.heatmap import ColourScale, Heatmap, scale_legend
-from microgpt_tui.tui.snapshot import ModelSnapshot
+from ...engine.params import Matrix
+from ...engine.stats import MatrixStats
+from ..widgets.heatmap import ColourScale, Heatmap, scale_legend
+from ..training.snapshot import ModelSnapshot
 
 # What the heatmap can show, in the order `g` cycles through them: (kind, name, meaning)
 KINDS = [

@@ -15,17 +15,17 @@ from textual.actions import SkipAction
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import Input, Label, Static
 
-from microgpt_tui.engine.sampling import check_prefix, generate, next_token_probs
-from microgpt_tui.tui.next_char_bars import NextCharBars
-from microgpt_tui.tui.snapshot import ModelSnapshot
-from microgpt_tui.tui.temperature_slider import TemperatureSlider
+from ...engine.sampling import check_prefix, generate, next_token_probs
+from ..widgets.next_char_bars import NextCharBars
+from ..training.snapshot import ModelSnapshot
+from ..widgets.temperature_slider import TemperatureSlider
 
 COMPLETIONS = 10  # names made when Enter is pressed
 FINAL_SAMPLES = 20  # names shown on their own when training is done, unless --num-samples says otherwise
+TEMPERATURE_STEP = 0.05  # how far [ and ] move the temperature
 NAMES_PER_COLUMN = 10
 COLUMN_GAP = 3  # spaces between columns of names
 
@@ -49,14 +49,6 @@ class SamplePane(Widget):
     BINDINGS = [
         Binding("escape", "leave_prefix", "Leave the prefix box", show=False),
     ]
-
-    class TemperatureChanged(Message):
-        """The sampling temperature changed, by the slider or by change_temperature()."""
-
-        def __init__(self, pane: "SamplePane", temperature: float) -> None:
-            super().__init__()
-            self.pane = pane
-            self.temperature = temperature
 
     def __init__(self, seed: int | None = None, *, id: str | None = None, classes: str | None = None):
         super().__init__(id=id, classes=classes)
@@ -147,7 +139,6 @@ class SamplePane(Widget):
     def _temperature_changed(self, event: TemperatureSlider.Changed) -> None:
         event.stop()
         self._update_bars()  # the bars show the odds sampling uses at this temperature
-        self.post_message(self.TemperatureChanged(self, event.value))
 
     def action_leave_prefix(self) -> None:
         # Escape hands the keyboard back, so the app's space and n work again

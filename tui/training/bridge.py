@@ -19,7 +19,9 @@ import threading
 import time
 from typing import Protocol
 
-from microgpt_tui.tui.training import Command, Report, RunSpec, Stop, TrainingSession, child_main
+from .protocol import Command, Report, Stop
+from .session import TrainingSession, child_main
+from .settings import RunSpec
 
 
 class TrainingConnection(Protocol):

@@ -1,37 +1,27 @@
-"""The conversation between the app and the training run, and the run's side of it.
+"""The run's side of the conversation: a trainer that answers commands and sends reports.
 
-Training is pure Python and keeps a core busy, so it runs in its own process (see
-bridge.py): a thread in the app's process would hold the GIL and make every key press
-wait. The two sides only exchange the small picklable objects defined here:
-
-    app -> run   commands: Run, Pause, Step, SendSnapshot, Save, Load, Stop
-    run -> app   reports:  Ready, StateChanged, StepsTaken, SnapshotTaken,
-                           ValidationScored, Saved, Failed
-
-A new command or report is one more dataclass here and one more case in
-TrainingSession.handle or .advance.
-
-TrainingSession holds the trainer and answers commands. It does not know how it is
-driven: the child process runs it flat out, and tests drive it step by step in-process.
+Training is pure Python and keeps a core busy, so in the app it runs in its own process
+(child_main, started by bridge.py): a thread in the app's process would hold the GIL and
+make every key press wait. TrainingSession does not know how it is driven: the child
+process runs it flat out, and tests drive it step by step in-process.
 """
 
 from __future__ import annotations
 
-import enum
 import os
 import signal
 import sys
 import time
 import traceback
 from collections.abc import Callable
-from dataclasses import dataclass
 
-from microgpt_tui.engine import checkpoint
-from microgpt_tui.engine.checkpoint import Checkpoint, CheckpointError
-from microgpt_tui.engine.config import ModelConfig, TrainConfig
-from microgpt_tui.engine.trainer import StepRecord, TrainingDiverged
-from microgpt_tui.tui.runs import make_trainer
-from microgpt_tui.tui.snapshot import ModelSnapshot, snapshot_of
+from ...engine import checkpoint
+from ...engine.checkpoint import CheckpointError
+from ...engine.trainer import StepRecord, Trainer, TrainingDiverged
+from .protocol import (Command, Failed, Load, Pause, Ready, Report, Run, Save, Saved, SnapshotTaken, State,
+                       StateChanged, Step, StepsTaken, Stop, ValidationScored)
+from .settings import RunSpec
+from .snapshot import snapshot_of
 
 # How often a running session reports. Step records are batched, so a fast engine
 # sends ten small messages a second instead of hundreds. A snapshot (a copy of all the
@@ -54,129 +44,6 @@ VALIDATION_NAMES = 50
 VALIDATION_SHARE = 0.05
 
 
-class State(enum.Enum):
-    RUNNING = "RUNNING"
-    PAUSED = "PAUSED"
-    DONE = "DONE"
-
-
-@dataclass(frozen=True)
-class RunSpec:
-    """Everything the training process needs to build its trainer."""
-
-    docs: tuple[str, ...]
-    config: ModelConfig
-    train: TrainConfig
-    engine: str
-    start_paused: bool = False
-    resume: Checkpoint | None = None  # carry on from a saved run instead of starting anew
-    dataset_name: str = ""  # which data this is, written into checkpoints
-    dataset_sha256: str = ""
-
-
-# ---- commands: app -> run ------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Run:
-    """Train continuously until paused or done."""
-
-
-@dataclass(frozen=True)
-class Pause:
-    """Stop after the current step; report the steps and a snapshot at once."""
-
-
-@dataclass(frozen=True)
-class Step:
-    """Take exactly one step (pausing first if running), then report it and a snapshot."""
-
-
-@dataclass(frozen=True)
-class SendSnapshot:
-    """Report a snapshot of the weights now."""
-
-
-@dataclass(frozen=True)
-class Save:
-    """Write a checkpoint of the run as it is now to `path`; report Saved or Failed."""
-
-    path: str
-
-
-@dataclass(frozen=True)
-class Load:
-    """Carry on from a checkpoint the app has already read and checked, paused."""
-
-    checkpoint: Checkpoint
-
-
-@dataclass(frozen=True)
-class Stop:
-    """End the run and the process."""
-
-
-Command = Run | Pause | Step | SendSnapshot | Save | Load | Stop
-
-
-# ---- reports: run -> app -------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class RunInfo:
-    num_params: int
-    vocab_size: int
-    total_steps: int
-    engine: str
-    training_names: frozenset[str]  # the documents the run trains on (not the held-out ones)
-    held_out: int  # how many names are kept aside for validation
-    losses: tuple[float, ...] = ()  # the loss of every step so far: a resumed run's history
-
-
-@dataclass(frozen=True)
-class Ready:
-    info: RunInfo
-
-
-@dataclass(frozen=True)
-class StateChanged:
-    state: State
-
-
-@dataclass(frozen=True)
-class StepsTaken:
-    records: tuple[StepRecord, ...]
-    clock: float  # time.monotonic() when the last of them finished (shared by processes on one machine)
-
-
-@dataclass(frozen=True)
-class SnapshotTaken:
-    snapshot: ModelSnapshot
-
-
-@dataclass(frozen=True)
-class ValidationScored:
-    step: int
-    loss: float
-    names: int  # how many held-out names were scored
-
-
-@dataclass(frozen=True)
-class Saved:
-    path: str
-    step: int
-
-
-@dataclass(frozen=True)
-class Failed:
-    """Something went wrong (the loss blew up, a save failed); the run is paused and says why in one line."""
-
-    reason: str
-
-
-Report = Ready | StateChanged | StepsTaken | SnapshotTaken | ValidationScored | Saved | Failed
-
-
 # ---- the run's side ------------------------------------------------------------------
 
 
@@ -187,8 +54,7 @@ class TrainingSession:
         self.spec = spec
         self.send = send
         self.clock = clock
-        self._start(make_trainer(spec.docs, spec.config, spec.train, spec.engine, spec.resume),
-                    State.PAUSED if spec.start_paused else State.RUNNING)
+        self._start(spec.make_trainer(), State.PAUSED if spec.start_paused else State.RUNNING)
 
     def _start(self, trainer, state: State) -> None:
         """Take over `trainer` (a new run, or one resumed from a checkpoint) and announce it."""
@@ -196,16 +62,7 @@ class TrainingSession:
         self._pending: list[StepRecord] = []
         self._training_seconds = self._validation_seconds = 0.0
         self._last_steps_sent = self._last_snapshot_sent = self.clock()
-        info = RunInfo(
-            num_params=trainer.num_params,
-            vocab_size=trainer.config.vocab_size,
-            total_steps=trainer.train.steps,
-            engine=trainer.engine_name,
-            training_names=frozenset(trainer.train_docs),
-            held_out=len(trainer.val_docs),
-            losses=tuple(trainer.losses),
-        )
-        self.send(Ready(info))
+        self.send(Ready(frozenset(trainer.train_docs), tuple(trainer.losses)))
         self.state = State.DONE if trainer.done else state
         self.send(StateChanged(self.state))
         self._send_snapshot()
@@ -232,15 +89,13 @@ class TrainingSession:
                 self._take_step()
                 if self.state is not State.DONE:  # reaching DONE has reported everything
                     self._flush()
-            case SendSnapshot():
-                self._send_snapshot()
             case Save(path):
                 self._send_steps()
                 self._save(path)
             case Load(saved):
                 self._send_steps()
                 try:
-                    trainer = make_trainer(self.spec.docs, saved.config, saved.train, self.trainer.engine_name, saved)
+                    trainer = Trainer.from_checkpoint(saved, self.spec.docs, self.trainer.engine_name)
                 except CheckpointError as err:
                     self.send(Failed(str(err)))
                 else:
@@ -250,7 +105,7 @@ class TrainingSession:
     def _save(self, path: str) -> None:
         spec = self.spec
         try:
-            checkpoint.save(self.trainer.checkpoint(spec.dataset_name, spec.dataset_sha256), path)
+            checkpoint.save(self.trainer.checkpoint(spec.dataset.name, spec.dataset.sha256), path)
         except (OSError, CheckpointError) as err:
             self.send(Failed(f"could not save {path}: {getattr(err, 'strerror', None) or err}"))
         else:

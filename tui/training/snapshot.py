@@ -7,11 +7,11 @@ they never touch the trainer.
 
 from dataclasses import dataclass
 
-from microgpt_tui.engine.config import ModelConfig
-from microgpt_tui.engine.params import Matrix, ParamLayout
-from microgpt_tui.engine.stats import MatrixStats, matrix_stats
-from microgpt_tui.engine.tokenizer import Tokenizer
-from microgpt_tui.engine.trainer import Trainer
+from ...engine.config import ModelConfig
+from ...engine.params import Matrix, ParamLayout
+from ...engine.stats import MatrixStats, matrix_stats
+from ...engine.tokenizer import Tokenizer
+from ...engine.trainer import Trainer
 
 
 @dataclass(frozen=True)

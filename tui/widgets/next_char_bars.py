@@ -7,7 +7,7 @@ bars never add up to more than the whole. BOS, the token that ends a name, shows
 from rich.text import Text
 from textual.widget import Widget
 
-from microgpt_tui.engine.tokenizer import Tokenizer
+from ...engine.tokenizer import Tokenizer
 
 TOP = 10
 # a bar's length in eighths of a cell: these draw the last, partly filled cell

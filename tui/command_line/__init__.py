@@ -1,0 +1,4 @@
+"""The `microgpt-tui` command: parse the arguments, set the run up, then train headless, sample or open the app.
+
+Read main.py first: it says which module handles what.
+"""
