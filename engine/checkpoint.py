@@ -13,6 +13,7 @@ import os
 import random
 import stat
 import tempfile
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
@@ -137,6 +138,44 @@ def load(path: Path) -> Checkpoint:
         raise CheckpointError(f"checkpoint {path} is malformed: {err}; {WHAT_TO_DO}") from None
     saved.source = path
     return saved
+
+
+def check_data(saved: Checkpoint, chars: Sequence[str], sha256: str, data_label: str) -> str | None:
+    """Whether `saved` can carry on training on this data: the one place resuming checks it.
+
+    `chars` is the data's vocabulary, `sha256` its file's checksum ("" if unknown), and
+    `data_label` how messages name it. Different characters raise CheckpointError: every
+    token id would mean another letter. The same characters in another file return a
+    one-line warning, since the run goes on, but on other documents; the same file, None.
+    """
+    who = f"checkpoint {saved.source}" if saved.source else "the checkpoint"
+    data_chars = list(chars)
+    if data_chars != saved.chars:
+        raise CheckpointError(
+            f"{who} was trained on {len(saved.chars)} characters; {data_label} has {len(data_chars)}: "
+            f"{_vocabulary_difference(saved.chars, data_chars)}; resume it with the data it was trained on"
+        )
+    if sha256 and saved.dataset_sha256 and sha256 != saved.dataset_sha256:
+        return (f"{data_label} is not the file {who} was trained on ({saved.dataset_name}): the same "
+                f"{len(data_chars)} characters, but other contents (its sha256 differs); training goes on with it")
+    return None
+
+
+def _vocabulary_difference(trained: list[str], data: list[str]) -> str:
+    in_data, in_trained = set(data), set(trained)
+    lacks = [ch for ch in trained if ch not in in_data]
+    extra = [ch for ch in data if ch not in in_trained]
+    parts = []
+    if lacks:
+        parts.append(f"it lacks {_some_chars(lacks)}")
+    if extra:
+        parts.append(f"{'and ' if lacks else 'it '}has {_some_chars(extra)}, which the checkpoint never saw")
+    return " ".join(parts) or "the same characters in another order"
+
+
+def _some_chars(chars: list[str], most: int = 10) -> str:
+    shown = ", ".join(repr(ch) for ch in chars[:most])  # repr: a control character shows as \x1b, never raw
+    return shown + (f" and {len(chars) - most} more" if len(chars) > most else "")
 
 
 # ---- reading: a regular file of bounded size, as JSON of bounded depth and numbers ----

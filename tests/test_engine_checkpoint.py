@@ -240,6 +240,41 @@ def test_an_oversize_file_is_refused_before_it_is_read(tmp_path):
     assert checkpoint.MAX_CHECKPOINT_BYTES >= 3 * MAX_PARAMS * 26  # room for the largest model's weights and moments
 
 
+# --- the data a checkpoint is resumed on ------------------------------------------------
+
+@pytest.fixture()
+def saved(tmp_path):
+    path = tmp_path / "run.json"
+    checkpoint.save(make_checkpoint(), path)  # trained on "abc", sha256 0…0
+    return checkpoint.load(path)
+
+
+@pytest.mark.parametrize("chars, difference", [
+    (["a", "b"], "small.txt has 2: it lacks 'c';"),
+    (["a", "b", "c", "q"], "small.txt has 4: it has 'q', which the checkpoint never saw;"),
+    (["a", "c", "q"], "small.txt has 3: it lacks 'b' and has 'q', which the checkpoint never saw;"),
+    (["a", "b", "\x1b"], "it lacks 'c' and has '\\x1b'"),  # a control character is shown escaped, never raw
+])
+def test_another_vocabulary_is_refused_saying_what_differs(saved, chars, difference):
+    with pytest.raises(checkpoint.CheckpointError) as caught:
+        checkpoint.check_data(saved, chars, "0" * 64, "small.txt")
+    message = str(caught.value)
+    assert f"checkpoint {saved.source} was trained on 3 characters" in message
+    assert difference in message and "\n" not in message and "\x1b" not in message
+    assert "resume it with the data it was trained on" in message
+
+
+def test_the_same_letters_in_another_file_warn_in_one_line(saved):
+    warning = checkpoint.check_data(saved, ["a", "b", "c"], "1" * 64, "small.txt")
+    assert warning and "\n" not in warning
+    assert "small.txt is not the file" in warning and "sha256 differs" in warning and str(saved.source) in warning
+
+
+def test_the_data_it_was_trained_on_passes_in_silence(saved):
+    assert checkpoint.check_data(saved, ["a", "b", "c"], "0" * 64, "small.txt") is None
+    assert checkpoint.check_data(saved, ("a", "b", "c"), "", "small.txt") is None  # no checksum to compare
+
+
 # --- a trainer saved and resumed continues exactly -------------------------------------
 
 from microgpt_tui.engine.engines import ENGINES  # noqa: E402
