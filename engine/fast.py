@@ -72,13 +72,13 @@ ops_for = lru_cache(maxsize=16)(Ops)
 # --- the operations over a sequence, each with its backward -------------------------------
 
 
-def linear(w: Matrix, xs: Rows) -> Rows:
+def linear(xs: Rows, w: Matrix) -> Rows:
     """ys[p] = W xs[p] at every position p, as one matrix product: ys^T = W xs^T."""
     return columns(kernels.matmul(len(xs[0]), len(xs))(w, columns(xs)))
 
 
-def linear_backward(w: Matrix, xs: Rows, dys: Rows) -> tuple[Rows, Matrix]:
-    """ys = linear(W, xs): the gradients dxs and dW."""
+def linear_backward(xs: Rows, w: Matrix, dys: Rows) -> tuple[Rows, Matrix]:
+    """ys = linear(xs, W): the gradients dxs and dW."""
     # dx_p = W^T dy_p: x_p[i] reaches every y_p[o] through W[o][i], so dx_p[i] is
     # sum_o dy_p[o] W[o][i]. For all positions at once: dxs = dys W.
     dxs = kernels.matmul(len(w), len(w[0]))(dys, w)
@@ -161,14 +161,14 @@ def attention_block(ops: Ops, lt: LayerTape, xs: Rows) -> Rows:
     w = lt.weights
     hs, lt.attn_scale = rmsnorm(ops, xs)
     lt.attn_in = hs
-    lt.queries = queries = linear(w.wq, hs)
-    lt.keys = keys = linear(w.wk, hs)
-    lt.values = values = linear(w.wv, hs)
+    lt.queries = queries = linear(hs, w.wq)
+    lt.keys = keys = linear(hs, w.wk)
+    lt.values = values = linear(hs, w.wv)
     # score[t][head] = (q_p · k_t over the head's slice) * attn_scale, for t = 0..p
-    lt.attn_weights = [softmax_by_head(ops.head_dots(keys[: p + 1], q, ops.attn_scale)) for p, q in enumerate(queries)]
+    lt.attn_weights = [softmax_by_head(ops.head_dots(q, keys[: p + 1], ops.attn_scale)) for p, q in enumerate(queries)]
     # each head's output = sum_t weight_t * v_t over the head's slice (zip stops at t = p)
     lt.heads_out = [ops.head_mix(values, attn_weights) for attn_weights in lt.attn_weights]
-    return add(ops, linear(w.wo, lt.heads_out), xs)  # plus the residual
+    return add(ops, linear(lt.heads_out, w.wo), xs)  # plus the residual
 
 
 def mlp_block(ops: Ops, lt: LayerTape, xs: Rows) -> Rows:
@@ -177,7 +177,7 @@ def mlp_block(ops: Ops, lt: LayerTape, xs: Rows) -> Rows:
     hs, lt.mlp_scale = rmsnorm(ops, xs)
     lt.mlp_in = hs
     out = []
-    for x, pre in zip(xs, linear(w.fc1, hs)):
+    for x, pre in zip(xs, linear(hs, w.fc1)):
         active = [j for j, u in enumerate(pre) if u > 0.0]  # relu(u) = u where u > 0, else 0
         hidden = [pre[j] for j in active]
         fc2_active = [w.fc2_columns[j] for j in active]
@@ -189,7 +189,7 @@ def mlp_block(ops: Ops, lt: LayerTape, xs: Rows) -> Rows:
             continue
         # fc2 · relu(pre) without the zero units: their terms, W[o][j] * 0.0, change no sum, so
         # fc2's rows cut down to the active columns give the same floats.
-        out.append(ops.add(kernels.dots(len(active))(zip(*fc2_active), hidden), x))  # plus the residual
+        out.append(ops.add(kernels.dots(len(active))(hidden, zip(*fc2_active)), x))  # plus the residual
     return out
 
 
@@ -204,7 +204,7 @@ def forward(config: ModelConfig, weights: dict[str, Matrix], tokens: list[int], 
     for lt in tape.layers:
         xs = mlp_block(ops, lt, attention_block(ops, lt, xs))
     tape.final = xs
-    tape.probs = [ops.softmax_vocab(logits) for logits in linear(weights["lm_head"], xs)]
+    tape.probs = [ops.softmax_vocab(logits) for logits in linear(xs, weights["lm_head"])]
     losses = [-math.log(probs[target]) for probs, target in zip(tape.probs, tokens[1 : n + 1])]
     return (1 / n) * kernels.sum_in_order(losses), tape
 
@@ -223,9 +223,9 @@ def mlp_backward(ops: Ops, lt: LayerTape, dxs: Rows) -> tuple[Rows, Matrix, Matr
     dx_in = []
     for g, h, scale, active, hidden, fc2_active in zip(dxs, lt.mlp_in, lt.mlp_scale, lt.active, lt.hidden, lt.fc2_active):
         if active:
-            dhidden = kernels.dots(len(g))(fc2_active, g)  # unit j feeds every output through column j of fc2
+            dhidden = kernels.dots(len(g))(g, fc2_active)  # unit j feeds every output through column j of fc2
             # and is fed by h through row j of fc1: dh = sum_j dhidden_j * fc1[j]
-            dh = kernels.dots(len(active))(zip(*[fc1[j] for j in active]), dhidden)
+            dh = kernels.dots(len(active))(dhidden, zip(*[fc1[j] for j in active]))
             ops.scatter_axpy(dfc1_rows, active, dhidden, h)  # dfc1[j] += dhidden_j * h
             ops.scatter_axpy(dfc2_columns, active, hidden, g)  # dfc2[:, j] += hidden_j * dx
             g = ops.add(g, ops.rmsnorm_backward(dh, h, scale))
@@ -245,10 +245,10 @@ def attention_backward(ops: Ops, lt: LayerTape, dheads: Rows) -> tuple[Rows, Row
     dqs, dscores_all = [], []
     for pos, (dout, out, attn_weights) in enumerate(zip(dheads, lt.heads_out, lt.attn_weights)):
         # out = sum_t a_t v_t: the gradient of weight a_t is dout · v_t (over the head's slice)
-        da = ops.head_dots(lt.values[: pos + 1], dout, 1.0)
+        da = ops.head_dots(dout, lt.values[: pos + 1], 1.0)
         # back through the softmax: dscore_t = a_t (da_t - sum_u a_u da_u), where
         # sum_u a_u da_u = dout · sum_u a_u v_u = dout · out; then through the scale
-        means = ops.head_dots([out], dout, 1.0)[0] * (pos + 1)
+        means = ops.head_dots(dout, [out], 1.0)[0] * (pos + 1)
         dscores = [
             a * (g - mean) * attn_scale
             for a, g, mean in zip(chain.from_iterable(attn_weights), chain.from_iterable(da), means)
@@ -267,12 +267,12 @@ def attention_backward(ops: Ops, lt: LayerTape, dheads: Rows) -> tuple[Rows, Row
 def attention_block_backward(ops: Ops, lt: LayerTape, dxs: Rows, grads: dict, prefix: str) -> Rows:
     """x_out = x + wo · attention(q, k, v) with q, k, v = W_q,k,v · rmsnorm(x): dx, and the grads."""
     w = lt.weights
-    dheads, grads[prefix + "attn_wo"] = linear_backward(w.wo, lt.heads_out, dxs)
+    dheads, grads[prefix + "attn_wo"] = linear_backward(lt.heads_out, w.wo, dxs)
     dqs, dks, dvs = attention_backward(ops, lt, dheads)
     # q, k and v all read h, so h's gradient is the sum of what flows back through each
-    dh_q, grads[prefix + "attn_wq"] = linear_backward(w.wq, lt.attn_in, dqs)
-    dh_k, grads[prefix + "attn_wk"] = linear_backward(w.wk, lt.attn_in, dks)
-    dh_v, grads[prefix + "attn_wv"] = linear_backward(w.wv, lt.attn_in, dvs)
+    dh_q, grads[prefix + "attn_wq"] = linear_backward(lt.attn_in, w.wq, dqs)
+    dh_k, grads[prefix + "attn_wk"] = linear_backward(lt.attn_in, w.wk, dks)
+    dh_v, grads[prefix + "attn_wv"] = linear_backward(lt.attn_in, w.wv, dvs)
     dhs = add(ops, add(ops, dh_q, dh_k), dh_v)
     # the residual path carries dx straight past the block
     return add(ops, dxs, rmsnorm_backward(ops, dhs, lt.attn_in, lt.attn_scale))
@@ -290,7 +290,7 @@ def backward(config: ModelConfig, weights: dict[str, Matrix], tokens: list[int],
         g = [p * inv_n for p in probs]
         g[target] -= inv_n
         dlogits.append(g)
-    dxs, grads["lm_head"] = linear_backward(weights["lm_head"], tape.final, dlogits)
+    dxs, grads["lm_head"] = linear_backward(tape.final, weights["lm_head"], dlogits)
 
     for layer in reversed(range(config.n_layer)):
         prefix, lt = f"layer{layer}.", tape.layers[layer]

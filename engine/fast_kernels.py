@@ -50,7 +50,7 @@ def _check(*sizes: int) -> None:
 def _dots(length: int) -> str:
     products = " + ".join(f"w{i} * x{i}" for i in range(length))
     return (
-        f"def dots_{length}(rows, x):\n"
+        f"def dots_{length}(x, rows):\n"
         f"    {_names('x', length)} = x\n"
         f"    return [0.0 + {products} for {_names('w', length)} in rows]\n"
     )
@@ -116,7 +116,7 @@ def _head_dots(n_head: int, head_dim: int) -> str:
         for h in range(n_head)
     )
     return (
-        f"def head_dots_{n_head}_{head_dim}(rows, x, scale):\n"
+        f"def head_dots_{n_head}_{head_dim}(x, rows, scale):\n"
         f"    {_names('x', width)} = x\n"
         f"    return [({heads},) for {_names('w', width)} in rows]\n"
     )
@@ -164,7 +164,7 @@ _SOURCES = {
 MAX_WRITTEN_OUT = 256
 
 
-def _plain_dots(rows, x):
+def _plain_dots(x, rows):
     return [sum_in_order(map(mul, row, x)) for row in rows]
 
 
@@ -196,7 +196,7 @@ def _plain_scatter_axpy(rows, indices, coefs, x):
 
 
 def _plain_head_dots(n_head, head_dim):
-    def head_dots(rows, x, scale):
+    def head_dots(x, rows, scale):
         slices = [slice(h * head_dim, (h + 1) * head_dim) for h in range(n_head)]
         return [tuple(sum_in_order(map(mul, row[cut], x[cut])) * scale for cut in slices) for row in rows]
 
@@ -216,7 +216,7 @@ def _plain_matmul(inner, width):
 
     def matmul(rows, b):
         b_columns = list(zip(*b))
-        return [over_inner(b_columns, row) for row in rows]
+        return [over_inner(row, b_columns) for row in rows]
 
     return matmul
 
@@ -256,8 +256,8 @@ def _kernel(kind: str, *sizes: int) -> Callable:
 
 
 @cache
-def dots(length: int) -> Callable[[Sequence[Vector], Vector], list[float]]:
-    """dots(length)(rows, x) == [sum_in_order(map(mul, row, x)) for row in rows]: a linear layer.
+def dots(length: int) -> Callable[[Vector, Sequence[Vector]], list[float]]:
+    """dots(length)(x, rows) == [sum_in_order(map(mul, row, x)) for row in rows]: a linear layer.
 
     Every row and x have `length` numbers; rows may be any iterable of them.
     """
@@ -313,10 +313,10 @@ def scatter_axpy(length: int) -> Callable[[list, Sequence[int], Vector, Vector],
 
 
 @cache
-def head_dots(n_head: int, head_dim: int) -> Callable[[Sequence[Vector], Vector, float], list[tuple[float, ...]]]:
+def head_dots(n_head: int, head_dim: int) -> Callable[[Vector, Sequence[Vector], float], list[tuple[float, ...]]]:
     """Attention scores for every head at once, for vectors of n_head * head_dim numbers:
 
-    head_dots(n_head, head_dim)(rows, x, scale) == [
+    head_dots(n_head, head_dim)(x, rows, scale) == [
         tuple(sum_in_order(map(mul, row[lo:hi], x[lo:hi])) * scale for lo, hi in the heads' slices)
         for row in rows
     ]

@@ -15,7 +15,7 @@ from .params import Matrix
 
 def linear(x: list[float], w: Matrix) -> list[float]:
     # [sum_in_order(map(mul, row, x)) for row in w], with the loop written out: see fast_kernels
-    return kernels.dots(len(x))(w, x)
+    return kernels.dots(len(x))(x, w)
 
 
 def rmsnorm(x: list[float]) -> list[float]:
@@ -73,7 +73,7 @@ def forward_token(
         # every head at once (see fast_kernels.head_dots and head_mix): head h's scores are
         # [sum_in_order(map(mul, q[lo:hi], k[lo:hi])) * scale for k in keys] over its slice lo:hi,
         # and its output j is sum_in_order([w_t * v[j] for w_t, v in zip(weights, values)])
-        scores = kernels.head_dots(n_head, head_dim)(keys, q, scale)  # [t][head]
+        scores = kernels.head_dots(n_head, head_dim)(q, keys, scale)  # [t][head]
         layer_weights = [softmax(list(head_scores)) for head_scores in zip(*scores)]  # [head][t]
         heads_out = kernels.head_mix(n_head, head_dim)(values, list(zip(*layer_weights)))
         if attention is not None:

@@ -119,8 +119,8 @@ def test_kernels_match_their_plain_definitions(length):
     rng = random.Random(length)
     vec = lambda: [rng.uniform(-2, 2) for _ in range(length)]  # noqa: E731
     rows, x, a = [vec() for _ in range(5)], vec(), vec()
-    assert fast_kernels.dots(length)(rows, x) == [sum_in_order(map(mul, row, x)) for row in rows]
-    assert fast_kernels.dots(length)([], x) == []
+    assert fast_kernels.dots(length)(x, rows) == [sum_in_order(map(mul, row, x)) for row in rows]
+    assert fast_kernels.dots(length)(x, []) == []
     assert fast_kernels.add(length)(a, x) == [ai + xi for ai, xi in zip(a, x)]
     assert fast_kernels.softmax(length)(x) == inference.softmax(x)
     # rmsnorm: inference.rmsnorm's floats, and its scale
@@ -147,7 +147,7 @@ def test_head_kernels_match_their_plain_definitions(n_head, head_dim):
         tuple(sum_in_order(map(mul, row[h * head_dim : (h + 1) * head_dim], x[h * head_dim : (h + 1) * head_dim])) * 0.5 for h in range(n_head))
         for row in rows
     ]
-    assert fast_kernels.head_dots(n_head, head_dim)(rows, x, 0.5) == expected_scores
+    assert fast_kernels.head_dots(n_head, head_dim)(x, rows, 0.5) == expected_scores
     weights = [vec(n_head) for _ in range(4)]  # one fewer than rows: zip stops at the shorter
     expected_mix = [sum_in_order([w[j // head_dim] * row[j] for row, w in zip(rows, weights)]) for j in range(width)]
     assert fast_kernels.head_mix(n_head, head_dim)(rows, weights) == expected_mix
@@ -155,7 +155,7 @@ def test_head_kernels_match_their_plain_definitions(n_head, head_dim):
 
 def test_kernel_source_is_plain_python():
     source = fast_kernels.kernel_source("dots", 3)
-    assert source == "def dots_3(rows, x):\n    x0, x1, x2, = x\n    return [0.0 + w0 * x0 + w1 * x1 + w2 * x2 for w0, w1, w2, in rows]\n"
+    assert source == "def dots_3(x, rows):\n    x0, x1, x2, = x\n    return [0.0 + w0 * x0 + w1 * x1 + w2 * x2 for w0, w1, w2, in rows]\n"
     with pytest.raises(ValueError):
         fast_kernels.kernel_source("dots", 0)
     with pytest.raises(ValueError):
@@ -216,7 +216,7 @@ def test_kernels_too_large_to_write_out_give_the_same_floats():
     vec = lambda size: [rng.uniform(-2, 2) for _ in range(size)]  # noqa: E731
     length = fast_kernels.MAX_WRITTEN_OUT + 44
     rows, x = [vec(length) for _ in range(3)], vec(length)
-    assert fast_kernels.dots(length)(rows, x) == [sum_in_order(map(mul, row, x)) for row in rows]
+    assert fast_kernels.dots(length)(x, rows) == [sum_in_order(map(mul, row, x)) for row in rows]
     assert fast_kernels.rmsnorm(length)(x)[0] == inference.rmsnorm(x)
     assert fast_kernels.softmax(length)(x) == inference.softmax(x)
     b, rows = [vec(40) for _ in range(9)], [vec(9) for _ in range(5)]
@@ -224,7 +224,7 @@ def test_kernels_too_large_to_write_out_give_the_same_floats():
     assert fast_kernels.matmul(9, 40)(rows, b) == expected
     rows, x = [vec(300) for _ in range(4)], vec(300)
     expected_scores = [tuple(sum_in_order(map(mul, row[h * 30 : (h + 1) * 30], x[h * 30 : (h + 1) * 30])) * 0.5 for h in range(10)) for row in rows]
-    assert fast_kernels.head_dots(10, 30)(rows, x, 0.5) == expected_scores
+    assert fast_kernels.head_dots(10, 30)(x, rows, 0.5) == expected_scores
 
 
 def test_a_vocabulary_of_hundreds_of_characters():
