@@ -30,6 +30,7 @@ from itertools import chain
 
 from . import fast_kernels as kernels
 from .config import ModelConfig
+from .inference import sum_in_order
 from .params import Matrix
 
 Rows = list  # a sequence of vectors, rows[p] at position p (lists or tuples of floats)
@@ -206,7 +207,7 @@ def forward(config: ModelConfig, weights: dict[str, Matrix], tokens: list[int], 
     tape.final = xs
     tape.probs = [ops.softmax_vocab(logits) for logits in linear(xs, weights["lm_head"])]
     losses = [-math.log(probs[target]) for probs, target in zip(tape.probs, tokens[1 : n + 1])]
-    return (1 / n) * kernels.sum_in_order(losses), tape
+    return (1 / n) * sum_in_order(losses), tape
 
 
 # --- the backward pass, block by block in reverse -----------------------------------------

@@ -1,7 +1,8 @@
 """The fast engine's inner loops, written out in full for each vector length.
 
 The fast engine spends most of its time in dot products of short vectors: 16 numbers, or
-as many as there are positions in a name. Written the obvious way,
+as many as there are positions in a name. Written the obvious way, as inference.linear
+writes them,
 
     [sum_in_order(map(mul, row, x)) for row in rows]
 
@@ -15,26 +16,23 @@ each product and sum is one bytecode that the interpreter runs on floats directl
 half the cost. So this module writes such source text once for each kind and size it is
 asked for, compiles it with exec, and keeps the function. Each kernel's docstring gives
 the plain Python it equals, and kernel_source() shows the text it runs. Past
-MAX_WRITTEN_OUT numbers, writing out stops paying, and that plain Python runs instead.
+MAX_WRITTEN_OUT numbers, writing out stops paying, and that plain Python runs instead:
+inference's own linear, rmsnorm and softmax where there is one.
 
 Every sum here starts from 0.0 and adds left to right, rounding after each addition, as
 the scalar engine's Values do: `0.0 + w0 * x0 + w1 * x1 + ...` is such a sum, and so is
-sum_in_order(). Python's own sum() was one up to 3.11; from 3.12 it compensates rounding
-errors, which gives other last bits, so the engine never adds floats with it.
+inference.sum_in_order() (see there why never Python's sum()).
 """
 
 import math
-from collections.abc import Callable, Iterable, Sequence
-from functools import cache, reduce
-from operator import add as plus
+from collections.abc import Callable, Sequence
+from functools import cache
 from operator import mul
 
+from . import inference
+from .inference import sum_in_order
+
 Vector = Sequence[float]
-
-
-def sum_in_order(values: Iterable[float]) -> float:
-    """0.0 + v0 + v1 + ..., left to right: sum() as Python computed it up to 3.11."""
-    return reduce(plus, values, 0.0)
 
 
 def _names(prefix: str, length: int) -> str:
@@ -164,30 +162,17 @@ _SOURCES = {
 MAX_WRITTEN_OUT = 256
 
 
-def _plain_dots(x, rows):
-    return [sum_in_order(map(mul, row, x)) for row in rows]
-
-
 def _plain_add(a, b):
     return [ai + bi for ai, bi in zip(a, b)]
 
 
 def _plain_rmsnorm(x):
-    mean_square = sum_in_order([xi * xi for xi in x]) * len(x) ** -1
-    scale = (mean_square + 1e-5) ** -0.5
-    return [xi * scale for xi in x], scale
+    return inference.rmsnorm(x), inference.rms_scale(x)  # and the scale, which the backward pass needs
 
 
 def _plain_rmsnorm_backward(dy, y, scale):
     c = sum_in_order(map(mul, dy, y)) / len(y)
     return [scale * (g - yi * c) for g, yi in zip(dy, y)]
-
-
-def _plain_softmax(logits):
-    top = max(logits)
-    exps = [math.exp(v - top) for v in logits]
-    inverse_total = sum_in_order(exps) ** -1
-    return [e * inverse_total for e in exps]
 
 
 def _plain_scatter_axpy(rows, indices, coefs, x):
@@ -222,11 +207,11 @@ def _plain_matmul(inner, width):
 
 
 _PLAIN = {
-    "dots": lambda length: _plain_dots,
+    "dots": lambda length: inference.linear,
     "add": lambda length: _plain_add,
     "rmsnorm": lambda length: _plain_rmsnorm,
     "rmsnorm_backward": lambda length: _plain_rmsnorm_backward,
-    "softmax": lambda length: _plain_softmax,
+    "softmax": lambda length: inference.softmax,
     "scatter_axpy": lambda length: _plain_scatter_axpy,
     "head_dots": _plain_head_dots,
     "head_mix": _plain_head_mix,
@@ -257,7 +242,9 @@ def _kernel(kind: str, *sizes: int) -> Callable:
 
 @cache
 def dots(length: int) -> Callable[[Vector, Sequence[Vector]], list[float]]:
-    """dots(length)(x, rows) == [sum_in_order(map(mul, row, x)) for row in rows]: a linear layer.
+    """dots(length)(x, rows) == inference.linear(x, rows): a linear layer,
+
+    [sum_in_order(map(mul, row, x)) for row in rows]
 
     Every row and x have `length` numbers; rows may be any iterable of them.
     """
@@ -272,14 +259,8 @@ def add(length: int) -> Callable[[Vector, Vector], list[float]]:
 
 @cache
 def rmsnorm(length: int) -> Callable[[Vector], tuple[list[float], float]]:
-    """rmsnorm(length)(x) == (y, scale) with
-
-    mean_square = sum_in_order([xi * xi for xi in x]) * len(x) ** -1
-    scale = (mean_square + 1e-5) ** -0.5
-    y = [xi * scale for xi in x]
-
-    the float operations of inference.rmsnorm.
-    """
+    """rmsnorm(length)(x) == (inference.rmsnorm(x), inference.rms_scale(x)): the normalised
+    vector, and the scale it was multiplied by, which the backward pass needs."""
     return _kernel("rmsnorm", length)
 
 
@@ -292,13 +273,7 @@ def rmsnorm_backward(length: int) -> Callable[[Vector, Vector, float], list[floa
 
 @cache
 def softmax(length: int) -> Callable[[Vector], list[float]]:
-    """softmax(length)(logits) == inference.softmax(logits): the same floats.
-
-    top = max(logits)
-    exps = [math.exp(v - top) for v in logits]
-    inverse_total = sum_in_order(exps) ** -1
-    return [e * inverse_total for e in exps]
-    """
+    """softmax(length)(logits) == inference.softmax(logits): the same floats."""
     return _kernel("softmax", length)
 
 

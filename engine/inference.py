@@ -1,27 +1,47 @@
 """The GPT's forward pass on plain floats: no graph, no gradients, just the numbers.
 
-Used to sample names, to show next-character probabilities and to draw attention maps,
-whichever engine trains. Every sum and product is written in the same order as the
-scalar engine's, so the two give the same floats to the last bit.
+This is the model as the reference writes it, with no tricks: read it beside scalar.py,
+which runs the same pass over Values so that it can find gradients. It samples names,
+gives the next-character odds and draws attention maps, whichever engine trains. Its
+linear, rmsnorm and softmax are also what the fast engine's kernels fall back on at sizes
+too large to write out.
+
+Every sum and product is done in the scalar engine's order, so the two give the same
+floats to the last bit.
 """
 
 import math
+from collections.abc import Iterable
+from functools import reduce
+from operator import add, mul
 
-from . import fast_kernels as kernels
-from .fast_kernels import sum_in_order
 from .config import ModelConfig
 from .params import Matrix
 
 
+def sum_in_order(values: Iterable[float]) -> float:
+    """0.0 + v0 + v1 + ..., left to right: sum() as Python computed it up to 3.11.
+
+    From 3.12 sum() compensates rounding errors, which gives other last bits than the
+    scalar engine's Values, so the engine never adds floats with it.
+    """
+    return reduce(add, values, 0.0)
+
+
 def linear(x: list[float], w: Matrix) -> list[float]:
-    # [sum_in_order(map(mul, row, x)) for row in w], with the loop written out: see fast_kernels
-    return kernels.dots(len(x))(x, w)
+    # y[o] = sum_i W[o][i] * x[i]: one output per row of W
+    return [sum_in_order(map(mul, row, x)) for row in w]
+
+
+def rms_scale(x: list[float]) -> float:
+    """What rmsnorm multiplies x by: 1 / its root-mean-square (eps keeps it finite at 0)."""
+    mean_square = sum_in_order([xi * xi for xi in x]) * len(x) ** -1
+    return (mean_square + 1e-5) ** -0.5
 
 
 def rmsnorm(x: list[float]) -> list[float]:
     # scale the vector so its root-mean-square is 1 (there is no learned gain)
-    mean_square = sum_in_order([xi * xi for xi in x]) * len(x) ** -1
-    scale = (mean_square + 1e-5) ** -0.5
+    scale = rms_scale(x)
     return [xi * scale for xi in x]
 
 
@@ -55,43 +75,34 @@ def forward_token(
     `attention` is a list, it receives one entry per layer: for each head, the weights
     this position gave to positions 0..pos.
     """
-    n_head, head_dim = config.n_head, config.head_dim
+    head_dim = config.head_dim
     scale = (head_dim**0.5) ** -1
     x = [t + p for t, p in zip(weights["wte"][token], weights["wpe"][pos])]
     x = rmsnorm(x)
     for layer in range(config.n_layer):
         prefix = f"layer{layer}."
+        # attention: each head looks back over all positions so far
         residual = x
         h = rmsnorm(x)
-        # q, k and v read the same h: one linear layer with their rows stacked computes all three
-        d = len(h)
-        qkv = linear(h, weights[prefix + "attn_wq"] + weights[prefix + "attn_wk"] + weights[prefix + "attn_wv"])
-        q = qkv[:d]
-        cache.keys[layer].append(qkv[d : 2 * d])
-        cache.values[layer].append(qkv[2 * d :])
+        q = linear(h, weights[prefix + "attn_wq"])
+        cache.keys[layer].append(linear(h, weights[prefix + "attn_wk"]))
+        cache.values[layer].append(linear(h, weights[prefix + "attn_wv"]))
         keys, values = cache.keys[layer], cache.values[layer]
-        # every head at once (see fast_kernels.head_dots and head_mix): head h's scores are
-        # [sum_in_order(map(mul, q[lo:hi], k[lo:hi])) * scale for k in keys] over its slice lo:hi,
-        # and its output j is sum_in_order([w_t * v[j] for w_t, v in zip(weights, values)])
-        scores = kernels.head_dots(n_head, head_dim)(q, keys, scale)  # [t][head]
-        layer_weights = [softmax(list(head_scores)) for head_scores in zip(*scores)]  # [head][t]
-        heads_out = kernels.head_mix(n_head, head_dim)(values, list(zip(*layer_weights)))
+        heads_out, layer_weights = [], []
+        for head in range(config.n_head):
+            lo, hi = head * head_dim, (head + 1) * head_dim  # this head's slice of q, k and v
+            scores = [sum_in_order(map(mul, q[lo:hi], k[lo:hi])) * scale for k in keys]
+            attn = softmax(scores)
+            heads_out += [sum_in_order([a * v[j] for a, v in zip(attn, values)]) for j in range(lo, hi)]
+            layer_weights.append(attn)
         if attention is not None:
             attention.append(layer_weights)
         x = [a + b for a, b in zip(linear(heads_out, weights[prefix + "attn_wo"]), residual)]
+        # MLP: widen, keep the positive part, narrow again
         residual = x
         h = rmsnorm(x)
-        pre = linear(h, weights[prefix + "mlp_fc1"])
-        # ReLU keeps the units above 0 (about 1 in 6 once trained). A unit it zeroes adds
-        # W[o][j] * 0.0 to each of fc2's sums, which changes none, so fc2 runs on the others.
-        on = [j for j, u in enumerate(pre) if u > 0.0]
-        if on:
-            fc2_columns = list(zip(*weights[prefix + "mlp_fc2"]))
-            fc2_on = zip(*[fc2_columns[j] for j in on])  # fc2's rows, cut down to those units
-            out = linear([pre[j] for j in on], fc2_on)
-        else:
-            out = [0.0] * len(residual)
-        x = [a + b for a, b in zip(out, residual)]
+        hidden = [max(0.0, u) for u in linear(h, weights[prefix + "mlp_fc1"])]  # ReLU
+        x = [a + b for a, b in zip(linear(hidden, weights[prefix + "mlp_fc2"]), residual)]
     return linear(x, weights["lm_head"])
 
 

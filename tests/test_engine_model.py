@@ -7,8 +7,9 @@ import pytest
 
 from microgpt_tui.engine import scalar
 from microgpt_tui.engine.config import MAX_PARAMS, ConfigError, ModelConfig
-from microgpt_tui.engine.inference import attention_maps, document_loss
+from microgpt_tui.engine.inference import KVCache, attention_maps, document_loss, forward_token
 from microgpt_tui.engine.params import ParamLayout, init_params
+from microgpt_tui.engine.value import Value
 
 SMALL_CONFIGS = [
     ModelConfig(vocab_size=5, n_layer=1, n_embd=4, n_head=2, block_size=4, init_std=0.5),
@@ -55,6 +56,18 @@ def test_float_inference_gives_the_scalar_engines_loss_exactly(config):
     total, n = document_loss(config, layout.matrices(flat), tokens)
     assert n == min(config.block_size, len(tokens) - 1)
     assert total / n == pytest.approx(loss, rel=1e-15)
+
+
+@pytest.mark.parametrize("config", SMALL_CONFIGS, ids=["1-layer", "2-layer"])
+def test_float_inference_gives_the_scalar_engines_logits_to_the_last_bit(config):
+    layout, flat = make_weights(config, seed=4)
+    weights = layout.matrices(flat)
+    values = {name: [[Value(x) for x in row] for row in m] for name, m in weights.items()}
+    keys, vals = [[] for _ in range(config.n_layer)], [[] for _ in range(config.n_layer)]
+    cache = KVCache(config.n_layer)
+    for pos, token in enumerate(tokens_for(config)[: config.block_size]):
+        expected = [v.data for v in scalar.gpt(config, values, token, pos, keys, vals)]
+        assert forward_token(config, weights, token, pos, cache) == expected, f"position {pos}"
 
 
 def test_attention_maps_are_causal_and_normalised():
