@@ -155,6 +155,7 @@ class Tape:
         self.embed_scale: list[float] = []
         self.final: Rows = []  # the last layer's output, fed to lm_head
         self.probs: Rows = []  # the next-token distribution at each position
+        self.losses: list[float] = []  # -log(the probability it gave the true next token), at each position
 
 
 def attention_block(ops: Ops, lt: LayerTape, xs: Rows) -> Rows:
@@ -206,8 +207,8 @@ def forward(config: ModelConfig, weights: dict[str, Matrix], tokens: list[int], 
         xs = mlp_block(ops, lt, attention_block(ops, lt, xs))
     tape.final = xs
     tape.probs = [ops.softmax_vocab(logits) for logits in linear(xs, weights["lm_head"])]
-    losses = [-math.log(probs[target]) for probs, target in zip(tape.probs, tokens[1 : n + 1])]
-    return (1 / n) * sum_in_order(losses), tape
+    tape.losses = [-math.log(probs[target]) for probs, target in zip(tape.probs, tokens[1 : n + 1])]
+    return (1 / n) * sum_in_order(tape.losses), tape
 
 
 # --- the backward pass, block by block in reverse -----------------------------------------
@@ -314,3 +315,13 @@ def loss_and_grads(config: ModelConfig, weights: dict[str, Matrix], tokens: list
     n = min(config.block_size, len(tokens) - 1)
     loss, tape = forward(config, weights, tokens, n)
     return loss, backward(config, weights, tokens, tape)
+
+
+def document_loss(config: ModelConfig, weights: dict[str, Matrix], tokens: list[int]) -> tuple[float, int]:
+    """inference.document_loss, the same floats, with every position at once: the summed
+    next-token loss over a document, and how many positions there were. Scoring held-out
+    names knows each whole name in advance, as training does, so it takes this faster path."""
+    n = min(config.block_size, len(tokens) - 1)
+    _, tape = forward(config, weights, tokens, n)
+    # inference subtracts each log-probability from 0.0 in turn: a - b and a + (-b) are the same float
+    return sum_in_order(tape.losses), n

@@ -4,7 +4,8 @@ This is the model as the reference writes it, with no tricks: read it beside sca
 which runs the same pass over Values so that it can find gradients. It samples names,
 gives the next-character odds and draws attention maps, whichever engine trains. Its
 linear, rmsnorm and softmax are also what the fast engine's kernels fall back on at sizes
-too large to write out.
+too large to write out. Its document_loss defines the score of a held-out name, which the
+trainer computes with fast.document_loss: the same floats, faster.
 
 Every sum and product is done in the scalar engine's order, so the two give the same
 floats to the last bit.

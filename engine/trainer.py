@@ -11,10 +11,10 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from . import fast
 from .checkpoint import Checkpoint, CheckpointError
 from .config import ModelConfig, TrainConfig
 from .engines import DEFAULT_ENGINE, get_engine
-from .inference import document_loss
 from .optim import AdamState, learning_rate_at
 from .params import Matrix, ParamLayout, init_params
 from .tokenizer import Tokenizer
@@ -163,7 +163,8 @@ class Trainer:
         weights = self.weights()
         total = count = 0
         for doc in docs:
-            loss_sum, n = document_loss(self.config, weights, self.tokenizer.encode_document(doc))
+            # whichever engine trains: inference.document_loss's floats, a whole name at a time
+            loss_sum, n = fast.document_loss(self.config, weights, self.tokenizer.encode_document(doc))
             total += loss_sum
             count += n
         return total / count if count else math.nan

@@ -54,6 +54,16 @@ def test_every_gradient_matches_the_scalar_engine(config):
         assert_same(config, weights, document(config, length, rng))
 
 
+@pytest.mark.parametrize("config", CONFIGS, ids=IDS)
+def test_scoring_a_document_gives_the_float_inferences_numbers(config):
+    # held-out names are scored with the fast forward pass; it must give inference's floats
+    rng = random.Random(8)
+    weights = ParamLayout(config).matrices(init_params(config, rng))
+    for length in (1, config.block_size - 1, config.block_size + 3):
+        tokens = document(config, length, rng)
+        assert fast.document_loss(config, weights, tokens) == inference.document_loss(config, weights, tokens)
+
+
 def test_no_active_hidden_unit():
     # with fc1 all zero every pre-activation is 0.0, so ReLU passes nothing
     config = CONFIGS[1]
