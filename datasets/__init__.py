@@ -9,7 +9,7 @@ From a sibling package such as tui/:
 
 from .cache import cache_dir
 from .dataset import Dataset
-from .errors import DatasetError
+from .errors import DatasetError, printable
 from .files import MAX_DATA_BYTES, load_file
 from .listing import describe_datasets, list_datasets
 from .named import load_named, resolve_dataset
@@ -25,5 +25,6 @@ __all__ = [
     "list_datasets",
     "load_file",
     "load_named",
+    "printable",
     "resolve_dataset",
 ]
