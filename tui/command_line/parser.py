@@ -5,8 +5,10 @@ RunSettings.validate (training/settings.py), wherever the settings come from.
 """
 
 import argparse
+import difflib
 import math
 
+from ...datasets import MAX_DATA_BYTES, printable
 from ...engine.config import MAX_PARAMS, ModelConfig, TrainConfig
 from ...engine.engines import DEFAULT_ENGINE, ENGINES
 from .errors import PROG
@@ -33,15 +35,40 @@ examples:
   microgpt-tui --resume run.json                open the app on a saved run and carry on
   microgpt-tui sample --checkpoint run.json --prefix ka   names from a saved model
 
-exit status: 0 done, 2 bad input (one line on stderr says what to fix), 3 the loss blew up
-(NaN or infinite; try a lower --lr), 130 interrupted (Ctrl+C)"""
+signals (headless): Ctrl+C, SIGTERM and SIGHUP (the terminal closed) stop training at the end of
+  the current step and save it to --checkpoint; a signal during a save waits for the file to be
+  written. Before training starts they end the program at once.
+
+one run per checkpoint: --checkpoint PATH is locked for the run's life (PATH.lock, holding the
+  run's process id), so a second run on it is refused at once. Every output path is checked
+  before step 1; no output may overwrite another file or an input.
+
+exit status:
+  0    done
+  1    a file could not be written (a full disk, a lost folder); the last good checkpoint is kept
+  2    bad input; one line on stderr says what to fix
+  3    the loss blew up (NaN or infinite); try a lower --lr
+  129  stopped by SIGHUP      130  interrupted (Ctrl+C)      143  stopped by SIGTERM"""
 
 
 class OneLineParser(argparse.ArgumentParser):
     """argparse, but a mistake prints one line instead of the whole usage text."""
 
     def error(self, message):
+        message = printable(message + self._did_you_mean(message))  # a value may hold a newline or \x1b
         self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+    def _did_you_mean(self, message: str) -> str:
+        """For a mistyped option, the real one it is closest to (abbreviations are not accepted)."""
+        if not message.startswith("unrecognized arguments"):
+            return ""
+        known = [option for action in self._actions for option in action.option_strings]
+        typed = [word.split("=", 1)[0] for word in message.split(": ", 1)[-1].split() if word.startswith("--")]
+        for word in typed:
+            close = difflib.get_close_matches(word, known, n=1)
+            if close:
+                return f"; did you mean {close[0]}?"
+        return ""
 
 
 def _number(kind, text):
@@ -74,11 +101,19 @@ def count(text):
     return value
 
 
+# Below this a temperature is greedy in all but name; far below it, dividing the logits by it
+# overflows (1e-320 does). Such temperatures are read as 0, which is greedy exactly.
+GREEDY_BELOW = 1e-3
+
+
 def temperature(text):
     value = _number(float, text)
     if not (value >= 0 and math.isfinite(value)):
         raise argparse.ArgumentTypeError(f"must be 0 (greedy) or more, got {text}")
-    return value
+    return 0.0 if value < GREEDY_BELOW else value
+
+
+TEMPERATURE_HELP = (f"0 is greedy, 1 is the model's own distribution; below {GREEDY_BELOW:g} counts as 0 (default: 0.5)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -87,6 +122,7 @@ def build_parser() -> argparse.ArgumentParser:
         description=DESCRIPTION,
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
+        allow_abbrev=False,  # --n-emb must not pass for --n-embd: a resumed run would ignore it unseen
     )
     mode = parser.add_argument_group("what to run")
     mode.add_argument("--headless", action="store_true", help="train in the terminal, without the app")
@@ -97,7 +133,8 @@ def build_parser() -> argparse.ArgumentParser:
                            f"(default: {DEFAULT_ENGINE})")
 
     data = parser.add_argument_group("data")
-    data.add_argument("--data", metavar="PATH", help="train on a UTF-8 text file of your own, one document per line")
+    data.add_argument("--data", metavar="PATH", help="train on a UTF-8 text file of your own, one document per line, "
+                           f"at most {MAX_DATA_BYTES / 1e6:g} MB (a regular file: not a pipe or a device)")
     data.add_argument("--dataset", metavar="NAME", help="train on a known data set (default: names)")
     data.add_argument("--list-datasets", action="store_true", help="list the known data sets and whether each is cached, then exit")
 
@@ -123,10 +160,12 @@ def build_parser() -> argparse.ArgumentParser:
     saving = parser.add_argument_group("checkpoints")
     saving.add_argument("--checkpoint", metavar="PATH", help="save the run to this JSON file at the end (and on Ctrl+C, or when it blows up); in the app, ctrl+s saves here")
     saving.add_argument("--checkpoint-every", type=positive_int, metavar="N", help="also save every N steps (needs --checkpoint)")
-    saving.add_argument("--resume", metavar="PATH", help="continue a saved run exactly where it stopped (its model and training settings come from the file)")
+    saving.add_argument("--resume", metavar="PATH", help="continue a saved run exactly where it stopped (its model and training settings come from the file); "
+                             "with --data, a file with the same characters but other contents than the run trained on "
+                             "is used, with a warning")
 
     sampling = parser.add_argument_group("sampling")
-    sampling.add_argument("--temperature", type=temperature, default=0.5, metavar="T", help="0 is greedy, 1 is the model's own distribution (default: 0.5)")
+    sampling.add_argument("--temperature", type=temperature, default=0.5, metavar="T", help=TEMPERATURE_HELP)
     sampling.add_argument("--num-samples", type=count, default=20, metavar="N", help="names to make up after training: printed headless, shown in the app's Sample pane (default: 20)")
 
     commands = parser.add_subparsers(title="commands", dest="command", metavar="COMMAND", parser_class=OneLineParser)
@@ -135,11 +174,12 @@ def build_parser() -> argparse.ArgumentParser:
         description="Print names made up by a saved model, without training it.",
         epilog="example:\n  microgpt-tui sample --checkpoint run.json --prefix ka -n 5",
         formatter_class=argparse.RawDescriptionHelpFormatter,
+        allow_abbrev=False,
     )
     sample.add_argument("--checkpoint", required=True, metavar="PATH", help="the checkpoint to sample from")
     sample.add_argument("--prefix", default="", help="every name starts with these characters (default: none)")
     sample.add_argument("-n", "--num-samples", type=count, default=10, metavar="N", help="how many names (default: 10)")
-    sample.add_argument("--temperature", type=temperature, default=0.5, metavar="T", help="0 is greedy, 1 is the model's own distribution (default: 0.5)")
+    sample.add_argument("--temperature", type=temperature, default=0.5, metavar="T", help=TEMPERATURE_HELP)
     sample.add_argument("--seed", type=whole_number, metavar="N",
                         help="random seed (default: continue the saved run's generator, so a finished run's checkpoint gives the names its run printed)")
     return parser
