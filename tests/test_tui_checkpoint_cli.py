@@ -91,7 +91,7 @@ def test_resume_errors_are_one_line(data, tmp_path, capsys):
     other = tmp_path / "other.txt"
     other.write_text("xyz\nzyx\n")
     cases = [
-        (["--resume", path, "--data", other], "does not match"),
+        (["--resume", path, "--data", other], "has 'x', which the checkpoint never saw"),  # says what differs
         (["--resume", path, "--data", data, "--n-embd", "32"], "--n-embd cannot change a resumed run"),
         (["--resume", path], "pass --data PATH"),
         (["--resume", tmp_path / "missing.json", "--data", data], "does not exist"),

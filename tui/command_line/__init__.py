@@ -2,3 +2,5 @@
 
 Read main.py first: it says which module handles what.
 """
+
+PROG = "microgpt-tui"  # the command's name, at the start of every line it prints on stderr

@@ -3,6 +3,7 @@
 import argparse
 import random
 
+from ...datasets import printable
 from ...engine import checkpoint
 from ...engine.params import ParamLayout
 from ...engine.sampling import check_prefix, generate
@@ -21,5 +22,6 @@ def run_sample(args: argparse.Namespace) -> int:
         rng.setstate(saved.rng_state)  # the saved run's own generator, where its run left it
     weights = ParamLayout(saved.config).matrices(saved.params)
     for _ in range(args.num_samples):
-        print(generate(saved.config, weights, tokenizer, rng, args.temperature, args.prefix))
+        name = generate(saved.config, weights, tokenizer, rng, args.temperature, args.prefix)
+        print(printable(name))  # a name is made of the data's characters, which may be control characters
     return 0
