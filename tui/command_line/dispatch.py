@@ -9,8 +9,10 @@ import sys
 from ... import datasets
 from ...engine.checkpoint import CheckpointError
 from ...engine.config import ConfigError, ModelConfig, TrainConfig
+from ...engine.params import ParamLayout
+from ..training import outputs
 from ..training.outputs import OutputError, claim_outputs
-from ..training.settings import RunSettings
+from ..training.settings import RunSettings, RunSpec
 from .errors import UsageError, fail
 from .parser import build_parser
 
@@ -59,6 +61,18 @@ def checkpoint_written(args: argparse.Namespace) -> str | None:
     return args.checkpoint or (None if args.headless else args.resume)
 
 
+def check_room(args: argparse.Namespace, spec: RunSpec) -> None:
+    """A disk too full for the run's checkpoint or log is refused now, not when the first save fails."""
+    steps_to_go = spec.train.steps - (spec.resume.step if spec.resume else 0)
+    needs = []
+    if checkpoint_written(args):
+        size = outputs.checkpoint_bytes(ParamLayout(spec.config).size, spec.train.steps)
+        needs.append((checkpoint_written(args), "--checkpoint", size))
+    if args.log_jsonl:
+        needs.append((args.log_jsonl, "--log-jsonl", outputs.log_bytes(steps_to_go)))
+    outputs.check_room(needs)
+
+
 def run_command(argv: list[str]) -> int:
     args = build_parser().parse_args(argv)
     try:
@@ -77,6 +91,7 @@ def run_command(argv: list[str]) -> int:
         # reported at once, and nothing is trained that could not be saved.
         with claim_outputs(checkpoint_written(args), args.log_jsonl, data=args.data, resume=args.resume):
             spec = prepare_run(args, settings, options_given(argv))
+            check_room(args, spec)
             if args.headless:
                 from .headless import run_headless
 

@@ -20,7 +20,6 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TextIO
 
 from ...datasets import printable
 
@@ -149,13 +148,104 @@ def why(err: OSError) -> str:
     return reasons.get(err.errno) or (err.strerror or str(err)).lower()
 
 
+# ---- room on the disk -----------------------------------------------------------------
+
+# Lower bounds, so that a disk is never called full when the files would fit: a number in a
+# checkpoint is written with repr() and ", " (16 to 26 bytes), a log line takes about 100.
+CHECKPOINT_BYTES_PER_NUMBER = 16
+LOG_BYTES_PER_STEP = 80
+
+
+def checkpoint_bytes(num_params: int, steps: int) -> int:
+    """At least how large the run's last checkpoint is: params, Adam's m and v, and a loss a step."""
+    return CHECKPOINT_BYTES_PER_NUMBER * (3 * num_params + steps)
+
+
+def log_bytes(steps: int) -> int:
+    return LOG_BYTES_PER_STEP * steps
+
+
+def check_room(needs: list[tuple[str, str, int]]) -> None:
+    """Refuse before step 1 when a disk cannot hold what the run will write there.
+
+    `needs` holds (path, option, bytes). Files on one disk add up. A full disk is otherwise
+    found only when the first checkpoint is written, perhaps after the whole run.
+    """
+    by_disk: dict[int, list[tuple[str, str, int]]] = {}
+    for path, option, size in needs:
+        try:
+            disk = os.stat(Path(path).parent).st_dev
+        except OSError:
+            continue  # the probe already made a file there; a folder lost since is found when writing
+        by_disk.setdefault(disk, []).append((path, option, size))
+    for files in by_disk.values():
+        path, option, _ = files[0]
+        try:
+            disk = os.statvfs(Path(path).parent)
+        except (OSError, AttributeError):  # no statvfs (Windows): found when writing
+            continue
+        free = disk.f_bavail * disk.f_frsize
+        needed = sum(size for _, _, size in files)
+        if free < needed:
+            what = " and ".join(f"{option} {p}" for p, option, _ in files)
+            raise OutputError(f"{what}: the disk has {_size(free)} free, but this run writes at least "
+                              f"{_size(needed)} there; free some space or choose another folder")
+
+
+def _size(size: int) -> str:
+    return f"{size / 1e6:,.1f} MB" if size >= 1e6 else f"{size / 1e3:,.0f} kB"
+
+
 # ---- the step log --------------------------------------------------------------------
 
 
-def open_new_log(path: str) -> TextIO:
+class StepLog:
+    """--log-jsonl, written a line at a time, each line whole or not at all.
+
+    Unbuffered, so a line is on disk when write() returns. When a write fails (a full disk),
+    the file is cut back to the end of the last whole line before the error is raised: every
+    line in the log stays readable JSON.
+    """
+
+    def __init__(self, file):
+        self._file = file  # raw, unbuffered bytes
+        self._size = 0
+
+    def write(self, text: str) -> None:
+        data = text.encode("utf-8")
+        try:
+            done = 0
+            while done < len(data):
+                written = self._file.write(data[done:])
+                if not written:
+                    raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+                done += written
+        except OSError:
+            try:
+                os.ftruncate(self._file.fileno(), self._size)
+                self._file.seek(self._size)  # a later line follows the last whole one, leaving no hole
+            except OSError:
+                pass
+            raise
+        self._size += len(data)
+
+    def flush(self) -> None:
+        """Nothing waits to be written; here for callers that treat this as a file."""
+
+    def close(self) -> None:
+        self._file.close()
+
+    def __enter__(self) -> StepLog:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def open_new_log(path: str) -> StepLog:
     """Open --log-jsonl, a file that must not exist yet: a finished run's log is never overwritten."""
     try:
-        return open(path, "x", encoding="utf-8")
+        return StepLog(open(path, "xb", buffering=0))
     except FileExistsError:
         raise OutputError(f"--log-jsonl {path} already exists; choose a new path or remove the old file") from None
     except OSError as err:
