@@ -7,8 +7,8 @@ BELOW = {
     "engine": {"engine"},
     "datasets": {"datasets"},
     "tui.training": {"engine", "datasets", "tui.training"},
-    "tui.widgets": {"engine", "tui.widgets"},
-    "tui.panes": {"engine", "tui.training", "tui.widgets", "tui.panes"},
+    "tui.widgets": {"engine", "datasets", "tui.widgets"},
+    "tui.panes": {"engine", "datasets", "tui.training", "tui.widgets", "tui.panes"},
 }
 
 

@@ -19,7 +19,7 @@ from microgpt_tui.tui.quit_dialog import QuitDialog
 from microgpt_tui.tui.panes.sample_pane import SamplePane
 from microgpt_tui.tui.status_line import StatusLine
 from microgpt_tui.tui.too_small import TooSmall
-from microgpt_tui.tui.training.protocol import State
+from microgpt_tui.tui.training.protocol import State, Step
 from conftest import run_spec
 
 NAMES = tuple("""emma olivia ava isabella sophia charlotte mia amelia harper evelyn abigail emily elizabeth
@@ -263,3 +263,42 @@ def test_app_at_120x40(snap_compare):
         await pilot.pause(0.3)  # the panes' 10-a-second redraw
 
     assert snap_compare(tiny_app(), terminal_size=(120, 40), run_before=three_steps)
+
+
+class HeldSteps(InProcessTraining):
+    """The stand-in, but Step commands wait until released: as if the step in flight were slow."""
+
+    def __init__(self, spec):
+        super().__init__(spec, step_every=0.01)
+        self.steps_asked: list[int] = []
+        self.held: list = []
+
+    def send(self, command):
+        if isinstance(command, Step):
+            self.steps_asked.append(command.count)
+            self.held.append(command)
+        else:
+            super().send(command)
+
+    def release(self):
+        for command in self.held:
+            super().send(command)
+        self.held.clear()
+
+
+async def test_n_pressed_faster_than_steps_finish_is_counted_and_sent_as_one_request():
+    config = ModelConfig(Tokenizer.from_documents(NAMES).vocab_size, n_embd=8, n_head=2, block_size=8)
+    spec = run_spec(NAMES, config, TrainConfig(steps=100, seed=42), "scalar", start_paused=True, name="names")
+    connection = HeldSteps(spec)
+    app = MicroGPTApp(spec, "names · 50 docs", connection=connection)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await started(pilot)
+        await pilot.press(*["n"] * 30)
+        assert connection.steps_asked == [1]  # one step in flight; the other 29 presses wait, counted
+        await wait_for(pilot, lambda: "PAUSED +29" in status(app))
+        connection.release()
+        await wait_for(pilot, lambda: connection.held)  # the first step came back: the 29 go at once
+        assert connection.steps_asked == [1, 29]
+        connection.release()
+        await wait_for(pilot, lambda: app.latest_snapshot.step == 30)
+        assert app.progress.state is State.PAUSED and "+" not in status(app)

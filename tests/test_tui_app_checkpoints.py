@@ -1,5 +1,7 @@
 """The app's checkpoints: ctrl+s, quitting with unsaved steps, opening a file, resuming, and a blow-up."""
 
+import hashlib
+import json
 import math
 import time
 
@@ -136,7 +138,7 @@ async def test_loading_errors_are_notifications_and_the_run_goes_on(tmp_path):
         await take_steps(pilot, 2)
         weights = app.latest_snapshot.weights
         cases = [(tmp_path / "missing.json", "does not exist"), (truncated, "truncated"), (nan, "NaN"),
-                 (other_vocabulary, "another vocabulary")]
+                 (other_vocabulary, "was trained on 3 characters")]
         for path, phrase in cases:
             app.open_checkpoint(str(path))
             await wait_for(pilot, lambda: phrase in notices(app))
@@ -170,3 +172,39 @@ async def test_a_blow_up_pauses_training_and_keeps_the_last_finite_weights():
         assert all(math.isfinite(x) for matrix in weights.values() for row in matrix for x in row)
         step = app.latest_snapshot.step
         assert step < 50 and app.query_one(LossPane).history.losses == app.query_one(LossPane).history.losses[:step]
+
+
+async def test_ctrl_o_on_a_checkpoint_that_lies_is_refused_and_the_run_goes_on(tmp_path):
+    trainer = Trainer(NAMES, CONFIG, TrainConfig(steps=30, seed=42), "fast")
+    trainer.step()
+    lying = tmp_path / "lying.json"
+    checkpoint.save(trainer.checkpoint("tiny", "0" * 64), lying)
+    data = json.loads(lying.read_text())
+    data["rng_state"]["internal"] = data["rng_state"]["internal"][:100]  # cut: it used to load, then fail to train
+    lying.write_text(json.dumps(data))
+    before = hashlib.sha256(lying.read_bytes()).hexdigest()
+    app = make_app(checkpoint_path=str(tmp_path / "run.json"))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await take_steps(pilot, 3)
+        await fill_path_dialog(pilot, "ctrl+o", lying)
+        await wait_for(pilot, lambda: "Not loaded" in " ".join(str(n.title) for n in app._notifications))
+        assert "Checkpoint loaded" not in " ".join(str(n.title) for n in app._notifications)
+        await pilot.press("n")  # the current run goes on, and is still ours to save
+        await wait_for(pilot, lambda: app.latest_snapshot.step == 4)
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: (tmp_path / "run.json").exists())
+    assert checkpoint.load(tmp_path / "run.json").step == 4
+    assert hashlib.sha256(lying.read_bytes()).hexdigest() == before
+
+
+async def test_when_the_training_process_ends_the_app_says_so_and_q_quits(tmp_path):
+    app = make_app(checkpoint_path=str(tmp_path / "run.json"))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await take_steps(pilot, 2)
+        app.connection._stopped = True  # as if the process had died: the next receive() raises EOFError
+        await wait_for(pilot, lambda: app.progress.state is State.ENDED)
+        assert "training process has ended" in notices(app) and "2 unsaved steps are lost" in notices(app)
+        await pilot.press("ctrl+s")
+        assert "no run left to save" in notices(app)
+        await pilot.press("q")  # no dialog offering a save that cannot happen
+        await wait_for(pilot, lambda: not app.is_running)

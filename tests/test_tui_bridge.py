@@ -210,3 +210,21 @@ def test_child_process_exits_when_the_app_end_goes_away():
     child._conn.close()  # as if the app had crashed: the child sees the pipe close
     child.process.join(2.0)
     assert child.process.exitcode == 0
+
+
+def test_step_with_a_count_takes_that_many_then_reports_once_and_a_pause_stops_it():
+    session, sent = new_session(tiny_spec(steps=12))
+    sent.clear()
+    session.handle(Step(4))
+    assert session.trainer.step_count == 1 and session.running  # the first at once, the rest by advance()
+    while session.running:
+        session.advance()
+    assert session.trainer.step_count == 4 and session.state is State.PAUSED
+    assert kinds(sent) == ["StepsTaken", "SnapshotTaken"]
+    assert [r.step for r in sent[0].records] == [1, 2, 3, 4]
+    sent.clear()
+    session.handle(Step(5))
+    session.advance()
+    session.handle(Pause())
+    assert not session.running and session.trainer.step_count == 6
+    assert kinds(sent)[-1] == "SnapshotTaken" and sent[-1].snapshot.step == 6

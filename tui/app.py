@@ -7,7 +7,12 @@ panes. Keys become commands to the training process (training/protocol.py).
 
 from __future__ import annotations
 
+import asyncio
 import json
+import os
+import signal
+import sys
+import threading
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -19,11 +24,12 @@ from textual.screen import Screen
 from textual.widgets import Footer, Input, TextArea
 from textual.worker import get_current_worker
 
+from ..datasets import printable
 from ..engine import checkpoint
 from ..engine.params import ParamLayout
 from ..engine.tokenizer import Tokenizer
 from .help_screen import HelpScreen
-from .messages import TrainingReport
+from .messages import TrainingEnded, TrainingReport
 from .panes.attention_pane import AttentionPane
 from .panes.loss_pane import LossPane
 from .panes.parameters_pane import ParametersPane
@@ -31,16 +37,28 @@ from .panes.sample_pane import FINAL_SAMPLES, TEMPERATURE_STEP, SamplePane
 from .path_dialog import PathDialog
 from .quit_dialog import QuitDialog
 from .status_line import Progress, StatusLine, StepRate
+from .terminal_input import ForgivingLinuxDriver, UndecodableInput
 from .too_small import MIN_HEIGHT, MIN_WIDTH, TooSmall
 from .training import protocol
 from .training.bridge import ChildProcessTraining, TrainingConnection
 from .training.protocol import State
 from .training.settings import RunSpec
 
+SIGNAL_SAVE_WAIT = 5.0  # seconds a SIGTERM or SIGHUP waits for its save before the app goes anyway
 STATUS_EVERY = 0.2  # seconds between status line redraws while steps pour in (keys redraw at once)
 
 # Keys that are also text: while a text box has focus they go into it, not to the app.
 TYPING_ACTIONS = {"toggle_pause", "step", "cooler", "hotter", "help", "quit"}
+
+
+def autosave_path(step: int) -> str:
+    """A new file in the current folder for a run that had no checkpoint path: never an existing one."""
+    path = Path(f"microgpt-autosave-step{step}.json")
+    number = 1
+    while path.exists():
+        number += 1
+        path = Path(f"microgpt-autosave-step{step}-{number}.json")
+    return str(path)
 
 
 class MicroGPTApp(App[None]):
@@ -88,10 +106,11 @@ class MicroGPTApp(App[None]):
         --log-jsonl writes in headless mode. `checkpoint_path` is where ctrl+s saves
         (--checkpoint, or the --resume file); without it, ctrl+s asks.
         """
-        super().__init__()
+        # On Linux and macOS, a driver whose input thread no byte or paste can end.
+        super().__init__(driver_class=None if sys.platform == "win32" else ForgivingLinuxDriver)
         self.spec = spec
         self.connection = connection or ChildProcessTraining(spec)
-        self.progress = Progress(dataset_label, ParamLayout(spec.config).size, spec.engine, spec.train.steps)
+        self.progress = Progress(printable(dataset_label), ParamLayout(spec.config).size, spec.engine, spec.train.steps)
         self.rate = StepRate()
         self.latest_snapshot = None
         self.validation: list[protocol.ValidationScored] = []
@@ -106,6 +125,11 @@ class MicroGPTApp(App[None]):
         self._own_files = {Path(checkpoint_path).resolve()} if checkpoint_path else set()
         self._saved_step = spec.resume.step if spec.resume else 0
         self._quit_after_save = False
+        self._opening = None  # (path, checkpoint) sent to the training process, until it answers
+        self._step_in_flight = False  # a Step was sent and its snapshot has not come back yet
+        self._signal_received = False
+        self._save_finished = threading.Event()  # set by the worker when a Saved or Failed report arrives
+        self._save_result: protocol.Report | None = None
 
     # ---- layout --------------------------------------------------------------------
 
@@ -127,6 +151,25 @@ class MicroGPTApp(App[None]):
         self._redraw_status()
         self.connection.start()
         self.read_reports()
+        if not self.is_headless:  # not under Pilot, whose test runner owns the signals
+            for signum in (signal.SIGTERM, signal.SIGHUP):
+                asyncio.get_running_loop().add_signal_handler(signum, self.save_and_exit_on_signal, signum)
+
+    def on_training_ended(self, message: TrainingEnded) -> None:
+        if self._shutting_down:
+            return
+        self._quit_after_save = False
+        self._save_result = protocol.Failed("the training process has ended")
+        self._save_finished.set()
+        unsaved = self.progress.step - self._saved_step
+        lost = f"; its {unsaved} unsaved steps are lost" if unsaved > 0 else ""
+        self.notify(f"the training process has ended{lost}. The panes keep its last picture; q quits.",
+                    title="Training ended", severity="error", timeout=15)
+        self._show_state(State.ENDED)
+
+    def on_undecodable_input(self, message: UndecodableInput) -> None:
+        self.notify(f"ignored {message.count} byte(s) from the terminal that were not UTF-8", title="Input",
+                    severity="warning", timeout=4)
 
     def on_resize(self, event: events.Resize) -> None:
         self.query_one(TooSmall).show_size(event.size.width, event.size.height)
@@ -147,11 +190,14 @@ class MicroGPTApp(App[None]):
                     reports = self.connection.receive(timeout=0.05)
                 except EOFError:
                     if not worker.is_cancelled:
-                        self.post_message(TrainingReport(protocol.Failed("the training process has ended")))
+                        self.post_message(TrainingEnded())
                     return
                 for report in reports:
                     if isinstance(report, protocol.StepsTaken) and self._step_log is not None:
                         self._write_log(report.records)
+                    if isinstance(report, (protocol.Saved, protocol.Failed)):
+                        self._save_result = report
+                        self._save_finished.set()
                     self.post_message(TrainingReport(report))
         finally:
             self.connection.close()
@@ -184,6 +230,8 @@ class MicroGPTApp(App[None]):
                 self._validation_scored(scored)
 
     def _training_ready(self, training_names: frozenset[str], losses: tuple[float, ...]) -> None:
+        if self._opening:
+            self._checkpoint_opened()
         self.query_one(SamplePane).set_training_names(training_names)
         # A resumed or loaded run brings its history: redraw the curve from it.
         self.query_one(LossPane).replace_history(losses)
@@ -192,6 +240,8 @@ class MicroGPTApp(App[None]):
         self._status_dirty = True
 
     def _training_state_changed(self, state: State) -> None:
+        if state is not State.PAUSED:
+            self._forget_steps_asked()
         if state is not self.progress.state:
             self.rate.reset()
         self.progress.state = state
@@ -210,6 +260,8 @@ class MicroGPTApp(App[None]):
         self._status_dirty = True
 
     def _snapshot_taken(self, snapshot) -> None:
+        if self._step_in_flight:
+            self._steps_came_back()
         self.latest_snapshot = snapshot
         self.progress.step = snapshot.step
         self._status_dirty = True
@@ -237,13 +289,15 @@ class MicroGPTApp(App[None]):
         if self._quit_after_save:
             self._really_quit()
             return
-        self.notify(f"step {step} saved to {path}", title="Checkpoint saved", timeout=4)
+        self.notify(f"step {step} saved to {printable(path)}", title="Checkpoint saved", timeout=4)
 
     def _training_failed(self, reason: str) -> None:
+        self._forget_steps_asked()
+        self._opening = None  # a checkpoint being opened was refused: the current run goes on
         self._quit_after_save = False  # a failed save must not lose the run by quitting
         if self._shutting_down:
             return
-        self.notify(reason, title="Training stopped", severity="error", timeout=10)
+        self.notify(printable(reason), title="Training stopped", severity="error", timeout=10)
 
     @property
     def _shutting_down(self) -> bool:
@@ -264,7 +318,7 @@ class MicroGPTApp(App[None]):
             return False  # the key is a character for the box
         if action in ("help", "quit") and isinstance(self.screen, HelpScreen):
             return False  # over the help page, ? and q close the page
-        if action in ("toggle_pause", "step") and self.progress.state is State.DONE:
+        if action in ("toggle_pause", "step") and self.progress.state in (State.DONE, State.ENDED):
             return None  # shown dimmed: the run is over
         return True
 
@@ -275,13 +329,39 @@ class MicroGPTApp(App[None]):
             self.connection.send(protocol.Pause())
             self._show_state(State.PAUSED)
         elif self.progress.state is State.PAUSED:
+            self._forget_steps_asked()  # running takes over from any steps still asked for
             self.connection.send(protocol.Run())
             self._show_state(State.RUNNING)
 
     def action_step(self) -> None:
-        if self.progress.state in (State.RUNNING, State.PAUSED):
-            self.connection.send(protocol.Step())
+        if self.progress.state not in (State.RUNNING, State.PAUSED):
+            return
+        if self._step_in_flight:
+            # Pressed faster than steps finish (n held down): count the presses, shown on the
+            # status line, and ask for them all at once when the step in flight is back.
+            self.progress.steps_queued += 1
+            self._status_dirty = True
+            return
+        self._send_steps(1)
+        if self.progress.state is State.RUNNING:
             self._show_state(State.PAUSED)
+
+    def _send_steps(self, count: int) -> None:
+        self.connection.send(protocol.Step(count))
+        self._step_in_flight = True
+
+    def _steps_came_back(self) -> None:
+        self._step_in_flight = False
+        if self.progress.steps_queued and self.progress.state is State.PAUSED:
+            count, self.progress.steps_queued = self.progress.steps_queued, 0
+            self._send_steps(count)
+            self._status_dirty = True
+
+    def _forget_steps_asked(self) -> None:
+        self._step_in_flight = False
+        if self.progress.steps_queued:
+            self.progress.steps_queued = 0
+            self._status_dirty = True
 
     def _show_state(self, state: State) -> None:
         self.rate.reset()
@@ -307,6 +387,10 @@ class MicroGPTApp(App[None]):
     # ---- checkpoints: save, open, and quitting with unsaved steps ------------------
 
     def action_save(self) -> None:
+        if self.progress.state is State.ENDED:
+            self.notify("the training process has ended: there is no run left to save", title="Not saved",
+                        severity="error", timeout=8)
+            return
         if self.checkpoint_path:
             self.save_to(self.checkpoint_path)
         else:
@@ -322,12 +406,12 @@ class MicroGPTApp(App[None]):
         target = Path(path).expanduser()
         if target.exists() and target.resolve() not in self._own_files:
             self._quit_after_save = False
-            self.notify(f"{path} already exists and is not this run's checkpoint; choose another name",
+            self.notify(f"{printable(path)} already exists and is not this run's checkpoint; choose another name",
                         title="Not saved", severity="error", timeout=8)
             return
         if not target.parent.is_dir():
             self._quit_after_save = False
-            self.notify(f"the folder {target.parent} does not exist", title="Not saved", severity="error", timeout=8)
+            self.notify(f"the folder {printable(str(target.parent))} does not exist", title="Not saved", severity="error", timeout=8)
             return
         self.connection.send(protocol.Save(str(target)))
 
@@ -342,23 +426,29 @@ class MicroGPTApp(App[None]):
         """Load a checkpoint into the running app; any problem is a notification, and the current run stays."""
         try:
             saved = checkpoint.load(Path(path).expanduser())
+            warning = checkpoint.check_data(saved, Tokenizer.from_documents(self.spec.docs).chars,
+                                            self.spec.dataset.sha256, printable(self.spec.dataset.name))
         except checkpoint.CheckpointError as err:
-            self.notify(str(err), title="Not loaded", severity="error", timeout=10)
+            self.notify(printable(str(err)), title="Not loaded", severity="error", timeout=10)
             return
-        data_chars = Tokenizer.from_documents(self.spec.docs).chars
-        if saved.chars != data_chars:
-            self.notify(f"{path} was trained on another vocabulary ({''.join(saved.chars)!r}); "
-                        "start microgpt-tui with its data to open it", title="Not loaded", severity="error", timeout=10)
-            return
+        if warning:
+            self.notify(printable(warning), title="Other data", severity="warning", timeout=10)
+        # The run changes when the training process says it has taken the checkpoint over (Ready).
+        self._opening = (path, saved)
         self.connection.send(protocol.Load(saved))
+
+    def _checkpoint_opened(self) -> None:
+        path, saved = self._opening
+        self._opening = None
         self._saved_step = saved.step
         self._own_files.add(Path(path).expanduser().resolve())
         self.checkpoint_path = path
-        self.notify(f"opened step {saved.step} of {saved.train.steps} from {path}", title="Checkpoint loaded", timeout=4)
+        self.notify(f"opened step {saved.step} of {saved.train.steps} from {printable(path)}",
+                    title="Checkpoint loaded", timeout=4)
 
     def action_quit(self) -> None:
         unsaved = self.progress.step - self._saved_step
-        if unsaved > 0 and not self._quitting:
+        if unsaved > 0 and not self._quitting and self.progress.state is not State.ENDED:
             self.push_screen(QuitDialog(unsaved), self._quit_chosen)
         else:
             self._really_quit()
@@ -373,6 +463,37 @@ class MicroGPTApp(App[None]):
     def _really_quit(self) -> None:
         self.stop_training()
         self.exit()
+
+    def save_and_exit_on_signal(self, signum: int) -> None:
+        """SIGTERM or SIGHUP (a `kill`, a closed terminal): save the run, then go.
+
+        The save is awaited here, blocking the event loop: after SIGHUP the terminal is
+        gone, and every redraw would stall on it. The worker thread still reads the
+        training process's reports and says when the save is done.
+        """
+        if self._signal_received:
+            return
+        self._signal_received = True
+        name = signal.Signals(signum).name
+        message = f"microgpt-tui: {name}: nothing unsaved"
+        if self.progress.step != self._saved_step:
+            path = Path(self.checkpoint_path or autosave_path(self.progress.step)).expanduser()
+            self._save_finished.clear()
+            self.connection.send(protocol.Save(str(path)))
+            if not self._save_finished.wait(SIGNAL_SAVE_WAIT):
+                message = f"microgpt-tui: {name}: not saved: the save did not finish within {SIGNAL_SAVE_WAIT:.0f} s"
+            else:
+                match self._save_result:
+                    case protocol.Saved(saved_path, step):
+                        message = f"microgpt-tui: {name}: saved step {step} to {printable(saved_path)}"
+                    case protocol.Failed(reason):
+                        message = f"microgpt-tui: {name}: not saved: {printable(reason)}"
+        if signum == signal.SIGHUP:
+            # No terminal to restore or to print on; Textual's shutdown would wait on it for good.
+            self.connection.close()
+            os._exit(128 + signum)
+        self.stop_training()
+        self.exit(return_code=128 + signum, message=message)
 
     def stop_training(self) -> None:
         """Tell the training process to stop and the worker to finish; safe to repeat."""

@@ -21,3 +21,7 @@ class TrainingReport(Message):
         # If the app is behind, only the newest snapshot is worth drawing.
         return (isinstance(self.report, SnapshotTaken) and isinstance(message, TrainingReport)
                 and isinstance(message.report, SnapshotTaken))
+
+
+class TrainingEnded(Message):
+    """The training process has gone (it crashed, or was killed): nothing more will come from it."""

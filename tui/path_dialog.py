@@ -8,6 +8,8 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label
 
+from .widgets.text_box import TextBox
+
 
 class PathDialog(ModalScreen[str | None]):
     """Returns the path typed (Enter), or None (Escape)."""
@@ -24,7 +26,7 @@ class PathDialog(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog"):
             yield Label(self.title_text, id="dialog-title")
-            yield Input(value=self.initial, placeholder="path/to/run.json", id="path")
+            yield TextBox(value=self.initial, placeholder="path/to/run.json", id="path")
             yield Label(self.hint, id="dialog-hint")
 
     def on_input_submitted(self, event: Input.Submitted) -> None:

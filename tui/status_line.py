@@ -14,6 +14,7 @@ STATE_STYLES = {
     State.RUNNING: "bold green",
     State.PAUSED: "bold yellow",
     State.DONE: "bold cyan",
+    State.ENDED: "bold red",
 }
 
 
@@ -58,6 +59,7 @@ class Progress:
     state: State | None = None  # None until the training process has started
     lr: float | None = None
     steps_per_second: float | None = None
+    steps_queued: int = 0  # presses of n not yet sent: they go together when the step in flight is back
 
     @property
     def eta_seconds(self) -> float | None:
@@ -86,6 +88,8 @@ def status_text(p: Progress, width: int | None = None, lines: int = 1) -> Text:
     """
     bar = (" │ ", "dim")
     state = p.state.value if p.state else "STARTING"
+    if p.steps_queued:
+        state += f" +{p.steps_queued}"
     # Rate and ETA mean something only while running; paused or done they would be stale.
     running = p.state is State.RUNNING
     if running and p.steps_per_second:

@@ -19,6 +19,8 @@ from textual.widgets import Input, Label, Static
 from ...engine.inference import attention_maps
 from ..widgets.heatmap import ColourScale, Heatmap, scale_legend
 from ..training.snapshot import ModelSnapshot
+from ..widgets.text_box import TextBox
+from ...datasets import printable
 
 CELL_WIDTH = 2  # two terminal cells look roughly square
 HEAD_GAP = 3  # columns between two heads' grids
@@ -55,7 +57,7 @@ class AttentionPane(Widget):
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="attention-controls"):
-            yield Input(placeholder="a word of your own", id="attention-word")
+            yield TextBox(placeholder="a word of your own", id="attention-word")
             yield Static(id="attention-info", markup=False)
         yield Static(id="attention-message", markup=False)
         yield Container(id="attention-heads")
@@ -113,7 +115,7 @@ class AttentionPane(Widget):
         unknown = s.tokenizer.unknown_chars(word)
         if unknown:
             shown = " ".join(repr(ch) for ch in unknown)
-            self._say(f"not in the vocabulary: {shown} (the model knows only: {''.join(s.tokenizer.chars)})", error=True)
+            self._say(f"not in the vocabulary: {shown} (the model knows only: {printable(''.join(s.tokenizer.chars))})", error=True)
             self.query_one("#attention-heads").display = False
             self._drawn_key = None  # the grids must be drawn again once the word is fixed
             return
@@ -135,7 +137,7 @@ class AttentionPane(Widget):
             self._say(legend)
         self._show_info(following=not typed)
         self._ensure_heads(s.config.n_head)
-        labels = [s.tokenizer.symbol(token) for token in self.tokens]
+        labels = [printable(s.tokenizer.symbol(token)) for token in self.tokens]
         for head, heatmap in enumerate(self._heads):
             rows = self.maps[self.selected_layer][head]
             # row q holds weights for keys 0..q; later keys are masked, drawn blank

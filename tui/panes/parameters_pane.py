@@ -15,6 +15,7 @@ from textual.widgets import DataTable, RadioButton, RadioSet, Static
 
 from ...engine.params import Matrix
 from ...engine.stats import MatrixStats
+from ...datasets import printable
 from ..widgets.heatmap import ColourScale, Heatmap, scale_legend
 from ..training.snapshot import ModelSnapshot
 
@@ -48,7 +49,7 @@ def row_labels(name: str, rows: int, snapshot: ModelSnapshot) -> tuple[list[str]
     """Labels for a matrix's rows, and a few words saying what a row is."""
     tokenizer = snapshot.tokenizer
     if name in ("wte", "lm_head"):
-        return [tokenizer.symbol(token) for token in range(rows)], "a row per token"
+        return [printable(tokenizer.symbol(token)) for token in range(rows)], "a row per token"
     if name == "wpe":
         return [str(position) for position in range(rows)], "a row per position"
     return [str(row) for row in range(rows)], "a row per output, a column per input"

@@ -22,6 +22,8 @@ from ...engine.sampling import check_prefix, generate, next_token_probs
 from ..widgets.next_char_bars import NextCharBars
 from ..training.snapshot import ModelSnapshot
 from ..widgets.temperature_slider import TemperatureSlider
+from ..widgets.text_box import TextBox
+from ...datasets import printable
 
 COMPLETIONS = 10  # names made when Enter is pressed
 FINAL_SAMPLES = 20  # names shown on their own when training is done, unless --num-samples says otherwise
@@ -63,7 +65,7 @@ class SamplePane(Widget):
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="sample-controls"):
-            yield Input(placeholder="type a prefix", id="sample-prefix")
+            yield TextBox(placeholder="type a prefix", id="sample-prefix")
             yield Label("temperature", id="sample-temperature-label")
             yield self._slider
         yield Static("waiting for the model…", id="sample-message", markup=False)
@@ -190,7 +192,7 @@ class SamplePane(Widget):
         """The names in as many columns of NAMES_PER_COLUMN as fit, each marked "new" or "in data"."""
         new_style = self.get_component_rich_style("sample--new")
         known_style = self.get_component_rich_style("sample--known")
-        names = [c.text or "(empty)" for c in self.completions]
+        names = [printable(c.text) or "(empty)" for c in self.completions]
         name_width = max(len(name) for name in names)
         entry_width = name_width + len(" in data") + COLUMN_GAP
         width = self.query_one("#sample-results", Static).content_size.width

@@ -25,6 +25,7 @@ class State(enum.Enum):
     RUNNING = "RUNNING"
     PAUSED = "PAUSED"
     DONE = "DONE"
+    ENDED = "ENDED"  # the training process is gone; only the app, which notices, uses this
 
 
 # ---- commands: app -> run ------------------------------------------------------------
@@ -42,7 +43,12 @@ class Pause:
 
 @dataclass(frozen=True)
 class Step:
-    """Take exactly one step (pausing first if running), then report it and a snapshot."""
+    """Take exactly `count` steps (pausing first if running), then report them and a snapshot.
+
+    The app asks for several at once when `n` is pressed faster than steps finish.
+    """
+
+    count: int = 1
 
 
 @dataclass(frozen=True)

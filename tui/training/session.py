@@ -59,6 +59,7 @@ class TrainingSession:
     def _start(self, trainer, state: State) -> None:
         """Take over `trainer` (a new run, or one resumed from a checkpoint) and announce it."""
         self.trainer = trainer
+        self._steps_left = 0  # steps still to take for a Step(count)
         self._pending: list[StepRecord] = []
         self._training_seconds = self._validation_seconds = 0.0
         self._last_steps_sent = self._last_snapshot_sent = self.clock()
@@ -69,7 +70,8 @@ class TrainingSession:
 
     @property
     def running(self) -> bool:
-        return self.state is State.RUNNING
+        """Whether the driver should keep calling advance(): training, or working through a Step(count)."""
+        return self.state is State.RUNNING or self._steps_left > 0
 
     def handle(self, command: Command) -> bool:
         """Act on one command. Returns False when the session should end."""
@@ -77,17 +79,23 @@ class TrainingSession:
             case Stop():
                 return False
             case Run() if self.state is State.PAUSED:
+                self._steps_left = 0
                 self._set_state(State.RUNNING)
             case Pause() if self.running:
+                self._steps_left = 0
                 self._send_steps()
                 self._set_state(State.PAUSED)
                 self._send_snapshot()
-            case Step() if self.state is not State.DONE:
-                if self.running:
+            case Step(count) if self.state is not State.DONE:
+                if self.state is State.RUNNING:
                     self._send_steps()
                     self._set_state(State.PAUSED)
+                # The first step at once; the rest through advance(), so a Pause can still stop them.
+                self._steps_left = max(0, count - 1)
                 self._take_step()
-                if self.state is not State.DONE:  # reaching DONE has reported everything
+                if self.state is State.DONE:  # reaching DONE has reported everything
+                    self._steps_left = 0
+                elif not self._steps_left:
                     self._flush()
             case Save(path):
                 self._send_steps()
@@ -97,7 +105,9 @@ class TrainingSession:
                 try:
                     trainer = Trainer.from_checkpoint(saved, self.spec.docs, self.trainer.engine_name)
                 except CheckpointError as err:
-                    self.send(Failed(str(err)))
+                    self.send(Failed(f"not loaded: {err}"))
+                except Exception as err:  # whatever else is wrong with it, the current run goes on
+                    self.send(Failed(f"not loaded: {_one_line(err)}"))
                 else:
                     self._start(trainer, State.PAUSED)
         return True
@@ -115,10 +125,17 @@ class TrainingSession:
         """Take one step of a running session, sending what is due."""
         if not self.running:
             return
+        stepping = self._steps_left > 0
         self._take_step()
         now = self.clock()
         if self.state is State.DONE:
+            self._steps_left = 0
             return
+        if stepping:
+            self._steps_left = max(0, self._steps_left - 1) if self.state is State.PAUSED else 0
+            if not self._steps_left:
+                self._flush()  # the last of the asked-for steps: report it all now
+                return
         if now - self._last_steps_sent >= STEPS_EVERY:
             self._send_steps()
         if now - self._last_snapshot_sent >= SNAPSHOT_EVERY:
@@ -128,12 +145,14 @@ class TrainingSession:
         try:
             record = self.trainer.step()
         except TrainingDiverged as err:
+            self._steps_left = 0
             self._send_steps()
             self._set_state(State.PAUSED)
             self.send(Failed(f"{err}. Training is paused; lower --lr, or load a checkpoint (ctrl+o)."))
             self._send_snapshot()
             return
         except Exception as err:  # a bug or a numeric failure: keep the app alive and say so
+            self._steps_left = 0
             self._pending.clear()
             self._set_state(State.PAUSED)
             self.send(Failed(_one_line(err)))
@@ -192,12 +211,15 @@ def _one_line(err: BaseException) -> str:
 def child_main(conn, spec: RunSpec) -> None:
     """The training process: answer commands on `conn`, train flat out while running."""
     # The child shares the app's terminal: anything it printed would scribble over the
-    # screen, and Ctrl-C belongs to the app, which stops the child itself.
+    # screen.
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, 1)
     os.dup2(devnull, 2)
     sys.stdout = sys.stderr = open(os.devnull, "w")
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # A closed terminal or `kill` of the process group reaches this process too; the app
+    # decides what happens (it saves first), then tells us to stop or closes the pipe.
+    for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, signal.SIG_IGN)
     try:
         session = TrainingSession(spec, conn.send)
         while True:

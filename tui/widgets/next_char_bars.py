@@ -7,6 +7,7 @@ bars never add up to more than the whole. BOS, the token that ends a name, shows
 from rich.text import Text
 from textual.widget import Widget
 
+from ...datasets import printable
 from ...engine.tokenizer import Tokenizer
 
 TOP = 10
@@ -52,7 +53,7 @@ class NextCharBars(Widget):
 
     @staticmethod
     def _label(tokenizer: Tokenizer, token: int) -> str:
-        return f"{tokenizer.symbol(token)} end" if token == tokenizer.bos else tokenizer.symbol(token)
+        return f"{tokenizer.symbol(token)} end" if token == tokenizer.bos else printable(tokenizer.symbol(token))
 
     def render(self) -> Text:
         label_style = self.get_component_rich_style("bars--label")
