@@ -7,6 +7,7 @@ RunSettings.validate (training/settings.py), wherever the settings come from.
 import argparse
 import difflib
 import math
+import sys
 
 from ...datasets import MAX_DATA_BYTES, printable
 from ...engine.config import MAX_PARAMS, ModelConfig, TrainConfig
@@ -52,20 +53,46 @@ exit status:
 
 
 class OneLineParser(argparse.ArgumentParser):
-    """argparse, but a mistake prints one line instead of the whole usage text."""
+    """argparse, but a mistake prints one line instead of the whole usage text.
+
+    An option it does not know is named as the mistake, with the option it is closest to:
+    otherwise `--n-emb 64` reads as "invalid choice: '64'" for the command.
+    """
+
+    def parse_args(self, args=None, namespace=None):
+        self._words = sys.argv[1:] if args is None else list(args)
+        return super().parse_args(self._words, namespace)
 
     def error(self, message):
-        message = printable(message + self._did_you_mean(message))  # a value may hold a newline or \x1b
+        unknown = self._unknown_options()
+        if unknown:
+            message = f"unrecognized arguments: {' '.join(unknown)}{self._did_you_mean(unknown)}"
+        message = printable(message)  # a value may hold a newline or \x1b
         self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
-    def _did_you_mean(self, message: str) -> str:
-        """For a mistyped option, the real one it is closest to (abbreviations are not accepted)."""
-        if not message.startswith("unrecognized arguments"):
-            return ""
-        known = [option for action in self._actions for option in action.option_strings]
-        typed = [word.split("=", 1)[0] for word in message.split(": ", 1)[-1].split() if word.startswith("--")]
-        for word in typed:
-            close = difflib.get_close_matches(word, known, n=1)
+    def _known_options(self) -> list[str]:
+        """The options of the command being parsed: `sample`'s after the word sample, else the top's."""
+        parser = self
+        for action in self._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                parser = next((action.choices[w] for w in self._words_before_separator() if w in action.choices), self)
+        return [option for action in parser._actions for option in action.option_strings]
+
+    def _words_before_separator(self) -> list[str]:
+        words = getattr(self, "_words", [])  # set by parse_args, on the top parser only
+        return words[:words.index("--")] if "--" in words else words
+
+    def _unknown_options(self) -> list[str]:
+        known = set(self._known_options())
+        return [word for word in self._words_before_separator()
+                if word.startswith("--") and word.split("=", 1)[0] not in known]
+
+    def _did_you_mean(self, unknown: list[str]) -> str:
+        """The real option a mistyped one is closest to: one it abbreviates, or one spelled nearly alike."""
+        known = self._known_options()
+        for word in unknown:
+            typed = word.split("=", 1)[0]
+            close = [option for option in known if option.startswith(typed)] or difflib.get_close_matches(typed, known, n=1)
             if close:
                 return f"; did you mean {close[0]}?"
         return ""
