@@ -1,7 +1,9 @@
 """Saving a run to a JSON file and loading it back, exactly.
 
-A checkpoint holds everything a run is: the config, the vocabulary, which data it trains on,
-the step, the weights, Adam's m and v, the random generator's state and the loss history.
+A checkpoint holds everything a run is: the config, the training settings with the run's
+learning-rate schedule (its segments), the vocabulary, which data it trains on, the step,
+the weights, Adam's m and v, the random generator's state and the loss history. A file
+written before runs had segments has none in its settings: it is read as one, 0..steps.
 Floats are written with repr(), which round-trips to the very same bits, so a resumed run
 continues exactly as if it had never stopped. It is JSON, never pickle: opening a file
 someone shared with you must not run their code.
@@ -255,7 +257,11 @@ def _from_json(data: dict) -> Checkpoint:
     if missing:
         raise CheckpointError(f"missing {', '.join(map(repr, missing))}")
     config = _settings(ModelConfig, data["config"], "config")
-    train = _settings(TrainConfig, data["train"], "train")
+    train_values = data["train"]
+    if isinstance(train_values, dict) and "segment_starts" not in train_values:
+        # written before a run could be trained for more steps: its one segment is 0..steps
+        train_values = {**train_values, "segment_starts": [0]}
+    train = _settings(TrainConfig, train_values, "train")
     try:
         config.validate()
         train.validate()
@@ -291,7 +297,11 @@ def _settings(kind, values, key: str):
     checked = {}
     for name in names:
         value = values[name]
-        if name in WHOLE_NUMBER_SETTINGS:
+        if name == "segment_starts":  # where each segment of the learning-rate schedule begins
+            if not (isinstance(value, list) and value and all(map(_is_whole_number, value))):
+                raise CheckpointError(f"{key}.{name} should be a list of whole numbers, not {_show(value)}")
+            checked[name] = tuple(value)
+        elif name in WHOLE_NUMBER_SETTINGS:
             if not _is_whole_number(value):
                 raise CheckpointError(f"{key}.{name} should be a whole number, not {_show(value)}")
             checked[name] = value

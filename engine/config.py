@@ -1,7 +1,7 @@
 """The model's shape and the training run's settings, with the reference's defaults."""
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 
 class ConfigError(ValueError):
@@ -74,19 +74,43 @@ class ModelConfig:
             )
 
 
+def _is_whole(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
 def _check_positive_whole(name: str, value) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+    if not _is_whole(value) or value <= 0:
         raise ConfigError(name, f"must be a positive whole number, got {value!r}")
 
 
 @dataclass(frozen=True)
 class TrainConfig:
-    steps: int = 1000
+    """How a run trains. Its learning-rate schedule is a list of segments.
+
+    Over each segment the learning rate decays linearly from learning_rate towards 0, as
+    the reference's one decay does. A run starts with one segment, steps 0..steps.
+    Training more adds a segment from the old last step to the new one (extended()), so
+    a 20-step run extended by 10 has the segments 0..20 and 20..30. segment_starts holds
+    where each segment begins; each one ends where the next begins, the last at `steps`.
+    """
+
+    steps: int = 1000  # the run's total, over all its segments
     learning_rate: float = 0.01
     beta1: float = 0.85
     beta2: float = 0.99
     eps: float = 1e-8
     seed: int = 42
+    segment_starts: tuple[int, ...] = (0,)
+
+    @property
+    def segments(self) -> list[tuple[int, int]]:
+        """(start, end) of each segment, in steps: [(0, 20), (20, 30)] for the run above."""
+        return list(zip(self.segment_starts, self.segment_starts[1:] + (self.steps,)))
+
+    def extended(self, extra_steps: int) -> "TrainConfig":
+        """The same settings with `extra_steps` more steps, as a new segment after the last."""
+        _check_positive_whole("extra_steps", extra_steps)
+        return replace(self, steps=self.steps + extra_steps, segment_starts=self.segment_starts + (self.steps,))
 
     def validate(self) -> None:
         """The one set of checks on a run's training settings."""
@@ -104,3 +128,8 @@ class TrainConfig:
             raise ConfigError("eps", f"must be a finite number greater than 0, got {self.eps}")
         if isinstance(self.seed, bool) or not isinstance(self.seed, int):
             raise ConfigError("seed", f"must be a whole number, got {self.seed!r}")
+        starts = self.segment_starts
+        if not (isinstance(starts, tuple) and starts and all(_is_whole(s) for s in starts)):
+            raise ConfigError("segment_starts", f"must be a tuple of whole numbers, got {starts!r}")
+        if starts[0] != 0 or any(a >= b for a, b in zip(starts, starts[1:])) or starts[-1] >= self.steps:
+            raise ConfigError("segment_starts", f"must start at 0 and rise, each below steps ({self.steps}), got {list(starts)}")

@@ -1,4 +1,4 @@
-"""Adam, with the reference's linear learning-rate decay.
+"""Adam, with the reference's linear learning-rate decay (restarted for each segment of a run).
 
 Adam keeps two running averages per parameter: m, of the gradient (momentum), and v, of
 its square (how large that parameter's gradients tend to be). Each step moves a weight by
@@ -23,13 +23,23 @@ glibc's pow() is not quite always correctly rounded), so the two runs' losses di
 about 1e-15.
 """
 
+from bisect import bisect_right
+from collections.abc import Sequence
 from dataclasses import dataclass
 from math import sqrt
 
 
-def learning_rate_at(base_lr: float, step: int, total_steps: int) -> float:
-    """Linear decay from base_lr at step 0 towards 0 at the last step, no warm-up."""
-    return base_lr * (1 - step / total_steps)
+def learning_rate_at(base_lr: float, step: int, total_steps: int, segment_starts: Sequence[int] = (0,)) -> float:
+    """Linear decay from base_lr towards 0 over each segment of the run, no warm-up.
+
+    A segment runs from one of segment_starts to the next, the last to total_steps (see
+    config.TrainConfig). With the one segment 0..total_steps this is the reference's
+    base_lr * (1 - step / total_steps), to the last bit: step - 0 is step exactly.
+    """
+    segment = bisect_right(segment_starts, step) - 1  # the last segment starting at or before step
+    start = segment_starts[segment]
+    end = segment_starts[segment + 1] if segment + 1 < len(segment_starts) else total_steps
+    return base_lr * (1 - (step - start) / (end - start))
 
 
 @dataclass

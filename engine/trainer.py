@@ -2,7 +2,8 @@
 
 The trainer holds everything a run is: the config, the parameters, Adam's moments, the
 step count, the random generator and the shuffled documents. Each call to step() trains
-on one document and returns a small StepRecord; nothing else changes the state.
+on one document and returns a small StepRecord; extend() adds steps to the run's
+learning-rate schedule. Nothing else changes the state.
 """
 
 import math
@@ -104,8 +105,8 @@ class Trainer:
         start = time.perf_counter()
         doc = self.next_document()
         tokens = self.tokenizer.encode_document(doc)
-        lr = learning_rate_at(self.train.learning_rate, self.step_count, self.train.steps)
         t = self.train
+        lr = learning_rate_at(t.learning_rate, self.step_count, t.steps, t.segment_starts)
         adam_before = AdamState(self.adam.m, self.adam.v)
         try:
             loss, grads = self.engine.loss_and_grads(self.config, self.weights(), tokens)
@@ -124,6 +125,15 @@ class Trainer:
         self.step_count += 1
         self.losses.append(loss)
         return StepRecord(self.step_count, loss, lr, time.perf_counter() - start, doc)
+
+    def extend(self, extra_steps: int) -> None:
+        """Train `extra_steps` more: a new segment of the schedule, from the run's last step on.
+
+        Its learning rate starts again at train.learning_rate and decays to 0 over the new
+        steps. A finished run is no longer done; one still under way finishes its current
+        segment first. The schedule is part of train, so a checkpoint carries it.
+        """
+        self.train = self.train.extended(extra_steps)
 
     def checkpoint(self, dataset_name: str, dataset_sha256: str) -> Checkpoint:
         """Everything needed to continue this run exactly (see engine/checkpoint.py)."""

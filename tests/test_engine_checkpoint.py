@@ -154,6 +154,10 @@ BAD_FILES = {
     "bad sha256": (lambda d: set_value(d, ["dataset", "sha256"], "xyz"), "sha256 'xyz' is not 64 hexadecimal digits"),
     "dataset name not text": (lambda d: set_value(d, ["dataset", "name"], 7), "dataset should hold"),
     "version true": (lambda d: set_value(d, ["version"], True), "version true"),
+    "segments not rising": (lambda d: set_value(d, ["train", "segment_starts"], [0, 5, 3]), "segment-starts must start at 0 and rise"),
+    "segment past the end": (lambda d: set_value(d, ["train", "segment_starts"], [0, 10]), "each below steps (10)"),
+    "segments a string": (lambda d: set_value(d, ["train", "segment_starts"], "0"), "train.segment_starts should be a list of whole numbers"),
+    "no segments": (lambda d: set_value(d, ["train", "segment_starts"], []), "train.segment_starts should be a list"),
 }
 
 
