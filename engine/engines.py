@@ -4,6 +4,11 @@ An engine is the two halves of a training step: loss_and_grads(config, weights, 
 which returns one document's loss and the gradient of every weight, and the Adam update
 that applies them. Every engine returns the same numbers (to about 1e-15), so nothing
 above this module can tell which one runs.
+
+Given a list as a fourth argument, loss_and_grads also fills it with an
+inference.Prediction per predicted position: the probability the model gave the next
+token, its surprise -ln p and the model's top guesses, read off the softmax the loss was
+computed from, so nothing is computed twice.
 """
 
 from collections.abc import Callable

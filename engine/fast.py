@@ -30,7 +30,7 @@ from itertools import chain
 
 from . import fast_kernels as kernels
 from .config import ModelConfig
-from .inference import sum_in_order
+from .inference import prediction, sum_in_order
 from .params import Matrix
 
 Rows = list  # a sequence of vectors, rows[p] at position p (lists or tuples of floats)
@@ -310,10 +310,18 @@ def backward(config: ModelConfig, weights: dict[str, Matrix], tokens: list[int],
     return grads
 
 
-def loss_and_grads(config: ModelConfig, weights: dict[str, Matrix], tokens: list[int]) -> tuple[float, dict[str, Matrix]]:
-    """Mean next-token loss over one document, and its gradient for every weight."""
+def loss_and_grads(
+    config: ModelConfig, weights: dict[str, Matrix], tokens: list[int], predictions: list | None = None
+) -> tuple[float, dict[str, Matrix]]:
+    """Mean next-token loss over one document, and its gradient for every weight.
+
+    If `predictions` is a list, it receives an inference.Prediction for each position,
+    read off the softmax this forward pass computed for the loss.
+    """
     n = min(config.block_size, len(tokens) - 1)
     loss, tape = forward(config, weights, tokens, n)
+    if predictions is not None:
+        predictions += map(prediction, tape.probs, tokens[1 : n + 1], tape.losses)
     return loss, backward(config, weights, tokens, tape)
 
 

@@ -5,14 +5,17 @@ which runs the same pass over Values so that it can find gradients. It samples n
 gives the next-character odds and draws attention maps, whichever engine trains. Its
 linear, rmsnorm and softmax are also what the fast engine's kernels fall back on at sizes
 too large to write out. Its document_loss defines the score of a held-out name, which the
-trainer computes with fast.document_loss: the same floats, faster.
+trainer computes with fast.document_loss: the same floats, faster. Its score_document
+tells, position by position, how a document's characters were predicted (a Prediction
+each), as both engines also report for the document a training step trains on.
 
 Every sum and product is done in the scalar engine's order, so the two give the same
 floats to the last bit.
 """
 
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from functools import reduce
 from operator import add, mul
 
@@ -134,3 +137,41 @@ def document_loss(config: ModelConfig, weights: dict[str, Matrix], tokens: list[
         probs = softmax(forward_token(config, weights, tokens[pos], pos, cache))
         total -= math.log(probs[tokens[pos + 1]])
     return total, n
+
+
+TOP_GUESSES = 3  # how many of the model's likeliest tokens a Prediction keeps
+
+
+@dataclass(frozen=True, slots=True)
+class Prediction:
+    """What the model said at one position of a document, before seeing the next token."""
+
+    target: int  # the token that came next
+    p: float  # the probability the model gave it
+    surprise: float  # -ln p: this position's share of the loss
+    top: tuple[tuple[int, float], ...]  # its likeliest tokens, most likely first, as (token, p)
+
+
+def prediction(probs: Sequence[float], target: int, surprise: float) -> Prediction:
+    """A Prediction read off one position's softmax; `surprise` is the -ln p already computed for the loss."""
+    # sorted is stable, so equal probabilities list the lower token id first
+    top = sorted(range(len(probs)), key=probs.__getitem__, reverse=True)[:TOP_GUESSES]
+    return Prediction(target, probs[target], surprise, tuple((token, probs[token]) for token in top))
+
+
+def score_document(config: ModelConfig, weights: dict[str, Matrix], tokens: list[int]) -> list[Prediction]:
+    """How the model predicts each next token of a document, as a training step scores it:
+    the first block_size predictions, each from the tokens before it."""
+    n = min(config.block_size, len(tokens) - 1)
+    cache = KVCache(config.n_layer)
+    predictions = []
+    for pos in range(n):
+        probs = softmax(forward_token(config, weights, tokens[pos], pos, cache))
+        target = tokens[pos + 1]
+        predictions.append(prediction(probs, target, -math.log(probs[target])))
+    return predictions
+
+
+def mean_surprise(predictions: Sequence[Prediction]) -> float:
+    """The mean -ln p over the positions: the loss a training step computes on the document."""
+    return (1 / len(predictions)) * sum_in_order(pr.surprise for pr in predictions)

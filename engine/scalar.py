@@ -5,6 +5,7 @@ forward pass builds a graph of roughly 58,000 of them, and Value.backward() walk
 """
 
 from .config import ModelConfig
+from .inference import prediction
 from .params import Matrix
 from .value import Value
 
@@ -59,8 +60,14 @@ def gpt(config: ModelConfig, w: dict[str, ValueMatrix], token: int, pos: int, ke
     return linear(x, w["lm_head"])
 
 
-def loss_and_grads(config: ModelConfig, weights: dict[str, Matrix], tokens: list[int]) -> tuple[float, dict[str, Matrix]]:
-    """Mean next-token loss over one document, and its gradient for every weight."""
+def loss_and_grads(
+    config: ModelConfig, weights: dict[str, Matrix], tokens: list[int], predictions: list | None = None
+) -> tuple[float, dict[str, Matrix]]:
+    """Mean next-token loss over one document, and its gradient for every weight.
+
+    If `predictions` is a list, it receives an inference.Prediction for each position,
+    read off the softmax this forward pass computed for the loss.
+    """
     w = {name: [[Value(x) for x in row] for row in m] for name, m in weights.items()}
     n = min(config.block_size, len(tokens) - 1)
     keys = [[] for _ in range(config.n_layer)]
@@ -69,6 +76,8 @@ def loss_and_grads(config: ModelConfig, weights: dict[str, Matrix], tokens: list
     for pos in range(n):
         probs = softmax(gpt(config, w, tokens[pos], pos, keys, values))
         losses.append(-probs[tokens[pos + 1]].log())
+        if predictions is not None:
+            predictions.append(prediction([p.data for p in probs], tokens[pos + 1], losses[-1].data))
     loss = (1 / n) * sum(losses)
     loss.backward()
     grads = {name: [[v.grad for v in row] for row in m] for name, m in w.items()}
