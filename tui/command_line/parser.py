@@ -36,9 +36,10 @@ examples:
   microgpt-tui --resume run.json                open the app on a saved run and carry on
   microgpt-tui sample --checkpoint run.json --prefix ka   names from a saved model
 
-signals (headless): Ctrl+C, SIGTERM and SIGHUP (the terminal closed) stop training at the end of
+signals: headless, Ctrl+C, SIGTERM and SIGHUP (the terminal closed) stop training at the end of
   the current step and save it to --checkpoint; a signal during a save waits for the file to be
-  written. Before training starts they end the program at once.
+  written. In the app, SIGTERM and SIGHUP save the run to its checkpoint (or a new autosave file)
+  and quit. Before training starts, all three end the program at once.
 
 one run per checkpoint: --checkpoint PATH is locked for the run's life (PATH.lock, holding the
   run's process id), so a second run on it is refused at once. Every output path is checked
