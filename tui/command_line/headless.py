@@ -16,6 +16,7 @@ import sys
 
 from ...datasets import Dataset, printable
 from ...engine import checkpoint
+from ...engine.baselines import baselines
 from ...engine.sampling import generate
 from ...engine.trainer import Trainer, TrainingDiverged
 from ..training.outputs import open_new_log, same_file, why
@@ -90,6 +91,10 @@ def announce(args: argparse.Namespace, spec: RunSpec, trainer: Trainer) -> None:
     long_docs = spec.dataset.count_longer_than(config.block_size)
     if long_docs:
         note(f"note: {long_docs:,} documents are longer than the block size; each trains on its first {config.block_size} positions")
+    counting = baselines(trainer.train_docs, trainer.val_docs, trainer.tokenizer, config.block_size)
+    if counting:
+        note(f"baselines on the {counting.held_out:,} held-out names: uniform {counting.uniform:.4f} · "
+             f"unigram {counting.unigram:.4f} · bigram {counting.bigram:.4f}")
 
 
 def train(args, trainer: Trainer, saver: CheckpointSaver, log, stop: StopRequest) -> int | None:
