@@ -70,8 +70,9 @@ def test_a_blow_up_exits_3_and_saves_the_last_finite_weights(data, tmp_path, cap
     path = tmp_path / "run.json"
     status, out, err = run(["--headless", "--data", data, "--lr", "100", "--checkpoint", path], capsys)
     assert status == 3
-    closing = err.splitlines()[-1]  # after the run's opening note, one line says what happened
-    assert err.count("\n") == 2 and "the loss became infinite at step" in closing and "lower --lr" in closing
+    closing = err.splitlines()[-1]  # after the run's opening notes, one line says what happened
+    assert [line for line in err.splitlines() if line.startswith("microgpt-tui:")] == [closing]
+    assert "Traceback" not in err and "the loss became infinite at step" in closing and "lower --lr" in closing
     assert f"saved step 1 to {path}" in closing
     saved = checkpoint.load(path)  # loads: every number in it is finite
     assert saved.step == len(loss_lines(out))

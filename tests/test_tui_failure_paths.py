@@ -53,16 +53,17 @@ def assert_unchanged(before: dict, folder: Path, own: tuple[str, ...] = ()) -> N
             assert after.get(name) == digest, f"{name} was changed or removed"
 
 
-def closing(err: str) -> list[str]:
-    """stderr without the run's opening note ("training on ...", "resuming ...")."""
-    return [line for line in err.splitlines() if not line.startswith(("training on", "resuming", "note:"))]
+def said(err: str) -> list[str]:
+    """The lines on stderr that say what happened; the run's opening notes ("training on ...") are not."""
+    return [line for line in err.splitlines() if line.startswith("microgpt-tui: ")]
 
 
 def assert_one_line(err: str, status: int) -> str:
+    """Exactly one line says what happened, and it is the last: nothing (no traceback) follows it."""
     assert "Traceback" not in err
-    lines = closing(err)
+    lines = said(err)
     assert len(lines) == 1, err
-    assert lines[0].startswith("microgpt-tui: "), err
+    assert err.splitlines()[-1] == lines[0], err
     assert status != 0
     return lines[0]
 
