@@ -26,7 +26,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Label, Select, Static
 
 from ..datasets import KNOWN_DATASETS, printable
-from ..engine.config import ConfigError, ModelConfig, TrainConfig
+from ..engine.config import ConfigError, TrainConfig
 from ..engine.engines import ENGINES
 from .training.settings import RunSettings
 from .widgets.text_box import TextBox
@@ -91,10 +91,10 @@ PACE = Field("pace", "Pace", f"steps per second, or {MAX_PACE}")
 FIELDS = (DATA, *MODEL_FIELDS, *TRAIN_FIELDS, ENGINE, PACE)
 TEXT_FIELDS = tuple(field for field in FIELDS if field is not ENGINE)
 KEPT_IN_A_BRANCH = {
-    "data": "kept: the weights were learned on this data",
-    "seed": "kept: the branch goes on with the run's order of documents",
+    "data": "kept: the weights know this data's characters",
+    "seed": "kept: the run's order of documents goes on",
 }
-SHAPE_KEPT = "kept: a branch keeps the run's weights, so their shape"
+SHAPE_KEPT = "kept: the weights have this shape"
 
 
 class FieldProblem(ValueError):
@@ -324,6 +324,8 @@ class NewRunScreen(ModalScreen[NewRun | None]):
                 message.update(problem)
             elif branching and field.shape:
                 message.update(KEPT_IN_A_BRANCH.get(field.name, SHAPE_KEPT))
+            elif branching and field.name == "steps":
+                message.update(f"in all, counting the {self.branch_step} already taken")
             elif field is DATA and self.data_changed and self.text("data") in KNOWN_DATASETS:
                 message.update("a known data set; it is downloaded once if it is not cached yet")
             else:
@@ -336,8 +338,8 @@ class NewRunScreen(ModalScreen[NewRun | None]):
     def _estimate(self, reading: Reading) -> str:
         """The model's size and about how long a step and the run take here: two lines."""
         settings = reading.settings
-        if settings is None:
-            return "Size and time: shown when every value can be read.\n"
+        if settings is None or reading.problems:  # a count for a model that cannot be would mislead
+            return "Size and time: shown once every value above is good.\n"
         model = settings.model
         vocab_size = model.vocab_size or self.vocab_size
         if vocab_size is None:
