@@ -16,7 +16,7 @@ import random
 import stat
 import tempfile
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 
 from .config import MAX_PARAMS, ConfigError, ModelConfig, TrainConfig
@@ -80,6 +80,22 @@ class Checkpoint:
             "rng_state": {"version": version, "internal": list(internal), "gauss_next": gauss_next},
             "losses": self.losses,
         }
+
+
+def with_training(saved: Checkpoint, train: TrainConfig) -> Checkpoint:
+    """The same run, from the same step, under other training settings (more steps, a branch).
+
+    The learning rate, beta1, beta2, eps, the steps and the schedule's segments may
+    change; the seed may not, since it fixed the order of the names the run trains on,
+    and the steps must be more than the run has taken. Raises ConfigError, naming the
+    setting, for settings it cannot take.
+    """
+    train.validate()
+    if train.seed != saved.train.seed:
+        raise ConfigError("seed", f"must stay {saved.train.seed} to carry the run on: it fixed the order of the names it trains on")
+    if train.steps <= saved.step:
+        raise ConfigError("steps", f"must be more than the {saved.step} steps the run has taken, got {train.steps}")
+    return replace(saved, train=train)
 
 
 def write_atomically(path: Path, text: str) -> None:

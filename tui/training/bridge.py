@@ -104,9 +104,10 @@ class ChildProcessTraining:
 class InProcessTraining:
     """The same conversation in the caller's thread, for tests and screenshots.
 
-    While running it takes one step every `step_every` seconds (not flat out), so a test
-    app spends its time idle. Snapshots and steps are reported right after each step,
-    which keeps what the app shows predictable.
+    While running it takes one step every `step_every` seconds (not flat out), or fewer
+    if the pace set by SetPace is slower, so a test app spends its time idle. Snapshots
+    and steps are reported right after each step, which keeps what the app shows
+    predictable.
     """
 
     def __init__(self, spec: RunSpec, step_every: float = 0.02):
@@ -135,7 +136,10 @@ class InProcessTraining:
             now = time.monotonic()
             if now >= deadline:
                 break
-            wake = min(deadline, self._next_step) if session.running else deadline
+            if session.running:
+                wake = min(deadline, max(self._next_step, now + session.seconds_until_next_step()))
+            else:
+                wake = deadline
             try:
                 # Never get(timeout=0): on Python 3.10 that call now and then blocks for
                 # good (seen here about once in 40 test runs), and the run stops stepping.
@@ -146,7 +150,7 @@ class InProcessTraining:
                 if not session.handle(command):
                     self._stopped = True
                     raise EOFError
-            elif session.running and time.monotonic() >= self._next_step:
+            elif session.running and time.monotonic() >= self._next_step and not session.seconds_until_next_step():
                 self._next_step = time.monotonic() + self.step_every
                 session.advance()
         reports, self._reports = self._reports, []

@@ -2,9 +2,9 @@
 
 The two sides only exchange these small picklable objects:
 
-    app -> run   commands: Run, Pause, Step, Save, Load, Stop
+    app -> run   commands: Run, Pause, Step, Save, Load, Stop, TrainMore, SetPace, Branch
     run -> app   reports:  Ready, StateChanged, StepsTaken, SnapshotTaken,
-                           ValidationScored, Saved, Failed
+                           ValidationScored, Saved, Failed, RunExtended
 
 A new command is one more dataclass here and one more case in TrainingSession.handle.
 A new report is one more dataclass here, sent by the session, and one more case in the
@@ -17,7 +17,9 @@ import enum
 from dataclasses import dataclass
 
 from ...engine.checkpoint import Checkpoint
+from ...engine.config import TrainConfig
 from ...engine.trainer import StepRecord
+from .settings import RunSettings
 from .snapshot import ModelSnapshot
 
 
@@ -70,7 +72,47 @@ class Stop:
     """End the run and the process."""
 
 
-Command = Run | Pause | Step | Save | Load | Stop
+@dataclass(frozen=True)
+class TrainMore:
+    """Add `steps` steps to the run: a new segment of its schedule, after its last step.
+
+    The learning rate starts again at the run's learning rate and decays to 0 over the
+    added steps (engine/config.py, TrainConfig). Reported by RunExtended. A DONE run goes
+    back to RUNNING; a running or paused one stays as it is, and one under way finishes
+    its current segment before the new one begins.
+    """
+
+    steps: int
+
+
+@dataclass(frozen=True)
+class SetPace:
+    """Train at most `steps_per_second` steps a second while running; None is as fast as it goes.
+
+    Step(count) is never held back, and a paused run stays paused whatever the pace.
+    """
+
+    steps_per_second: float | None
+
+
+@dataclass(frozen=True)
+class Branch:
+    """Carry on from this very step (weights, Adam's moments, random generator) under other training settings.
+
+    `settings.train` may change the learning rate, the steps (more than taken so far),
+    beta1, beta2 and eps, and `settings.engine` the engine; the model and the seed (which
+    fixed the order of the names) must stay the run's. The schedule keeps the run's
+    segments that begin before the new total, the last one ending there. The branch
+    is reported as a new run: Ready (with its losses so far), StateChanged, SnapshotTaken;
+    it runs, or waits paused if `paused`. A branch that cannot be made is a Failed,
+    and the run goes on as it was.
+    """
+
+    settings: RunSettings
+    paused: bool = False
+
+
+Command = Run | Pause | Step | Save | Load | Stop | TrainMore | SetPace | Branch
 
 
 # ---- reports: run -> app -------------------------------------------------------------
@@ -82,6 +124,7 @@ class Ready:
 
     training_names: frozenset[str]  # the documents the run trains on (not the held-out ones)
     losses: tuple[float, ...] = ()  # the loss of every step so far: a resumed run's history
+    train: TrainConfig | None = None  # its training settings: steps (the total), learning_rate, segments
 
 
 @dataclass(frozen=True)
@@ -120,4 +163,12 @@ class Failed:
     reason: str
 
 
-Report = Ready | StateChanged | StepsTaken | SnapshotTaken | ValidationScored | Saved | Failed
+@dataclass(frozen=True)
+class RunExtended:
+    """TrainMore added steps: the run now has `total_steps`, and a new segment starts at `from_step`."""
+
+    total_steps: int
+    from_step: int  # the step the new learning-rate decay starts from (the old total)
+
+
+Report = Ready | StateChanged | StepsTaken | SnapshotTaken | ValidationScored | Saved | Failed | RunExtended

@@ -3,24 +3,31 @@
 Training is pure Python and keeps a core busy, so in the app it runs in its own process
 (child_main, started by bridge.py): a thread in the app's process would hold the GIL and
 make every key press wait. TrainingSession does not know how it is driven: the child
-process runs it flat out, and tests drive it step by step in-process.
+process runs it, and tests drive it step by step in-process.
+
+The session keeps the pace (SetPace) but does not sleep: seconds_until_next_step() tells
+its driver how long to wait before the next advance(), and the driver waits for that long
+or for the next command, whichever comes first.
 """
 
 from __future__ import annotations
 
+import math
 import os
 import signal
 import sys
 import time
 import traceback
 from collections.abc import Callable
+from dataclasses import replace
 
 from ...engine import checkpoint
 from ...engine.checkpoint import CheckpointError
+from ...engine.config import ConfigError
 from ...engine.trainer import StepRecord, Trainer, TrainingDiverged
-from .protocol import (Command, Failed, Load, Pause, Ready, Report, Run, Save, Saved, SnapshotTaken, State,
-                       StateChanged, Step, StepsTaken, Stop, ValidationScored)
-from .settings import RunSpec
+from .protocol import (Branch, Command, Failed, Load, Pause, Ready, Report, Run, RunExtended, Save, Saved, SetPace,
+                       SnapshotTaken, State, StateChanged, Step, StepsTaken, Stop, TrainMore, ValidationScored)
+from .settings import RunSettings, RunSpec
 from .snapshot import snapshot_of
 
 # How often a running session reports. Step records are batched, so a fast engine
@@ -54,24 +61,34 @@ class TrainingSession:
         self.spec = spec
         self.send = send
         self.clock = clock
+        self.pace: float | None = None  # steps a second while running; None: as fast as it goes
+        self._last_step_at = -math.inf  # when the last step began, by self.clock
+        self._next_step_at = -math.inf  # when the next paced step is due
         self._start(spec.make_trainer(), State.PAUSED if spec.start_paused else State.RUNNING)
 
     def _start(self, trainer, state: State) -> None:
-        """Take over `trainer` (a new run, or one resumed from a checkpoint) and announce it."""
+        """Take over `trainer` (a new run, a resumed one or a branch) and announce it."""
         self.trainer = trainer
         self._steps_left = 0  # steps still to take for a Step(count)
         self._pending: list[StepRecord] = []
         self._training_seconds = self._validation_seconds = 0.0
         self._last_steps_sent = self._last_snapshot_sent = self.clock()
-        self.send(Ready(frozenset(trainer.train_docs), tuple(trainer.losses)))
+        self.send(Ready(frozenset(trainer.train_docs), tuple(trainer.losses), trainer.train))
         self.state = State.DONE if trainer.done else state
         self.send(StateChanged(self.state))
+        self._restart_beat()
         self._send_snapshot()
 
     @property
     def running(self) -> bool:
         """Whether the driver should keep calling advance(): training, or working through a Step(count)."""
         return self.state is State.RUNNING or self._steps_left > 0
+
+    def seconds_until_next_step(self) -> float:
+        """How long the driver should wait before calling advance(): 0 when flat out or working through a Step(count)."""
+        if self.pace is None or self._steps_left > 0:
+            return 0.0
+        return max(0.0, self._next_step_at - self.clock())
 
     def handle(self, command: Command) -> bool:
         """Act on one command. Returns False when the session should end."""
@@ -81,6 +98,13 @@ class TrainingSession:
             case Run() if self.state is State.PAUSED:
                 self._steps_left = 0
                 self._set_state(State.RUNNING)
+            case TrainMore(steps):
+                self._train_more(steps)
+            case SetPace(steps_per_second):
+                self._set_pace(steps_per_second)
+            case Branch(settings, paused):
+                self._send_steps()
+                self._branch(settings, paused)
             case Pause() if self.running:
                 self._steps_left = 0
                 self._send_steps()
@@ -112,6 +136,53 @@ class TrainingSession:
                     self._start(trainer, State.PAUSED)
         return True
 
+    def _train_more(self, steps: int) -> None:
+        self._send_steps()  # the steps before it belong to the old schedule
+        from_step = self.trainer.train.steps
+        try:
+            self.trainer.extend(steps)
+        except ConfigError as err:
+            self.send(Failed(f"cannot train more: {err}"))
+            return
+        self.send(RunExtended(self.trainer.train.steps, from_step))
+        if self.state is State.DONE:
+            self._set_state(State.RUNNING)
+
+    def _set_pace(self, steps_per_second: float | None) -> None:
+        if steps_per_second is not None and not (
+            isinstance(steps_per_second, (int, float)) and 0 < steps_per_second < math.inf
+        ):
+            self.send(Failed(f"the pace must be a number of steps a second above 0, or None, got {steps_per_second!r}"))
+            return
+        self.pace = steps_per_second
+        self._restart_beat()
+
+    def _restart_beat(self) -> None:
+        """The next paced step is due one beat after the last step began, or now if that has passed."""
+        beat = 1 / self.pace if self.pace else 0.0
+        self._next_step_at = max(self.clock(), self._last_step_at + beat)
+
+    def _branch(self, settings: RunSettings, paused: bool) -> None:
+        """A new trainer from a checkpoint of this one, with the new training settings in it."""
+        current = self.trainer
+        if settings.model.vocab_size is None:
+            settings = replace(settings, model=replace(settings.model, vocab_size=current.config.vocab_size))
+        try:
+            if settings.model != current.config:
+                raise ConfigError("", "a branch keeps the run's model (layers, width, heads, block size); "
+                                      "start a new run to change it")
+            settings.validate()
+            # The branch keeps the run's schedule: its segments that begin before the new total.
+            starts = tuple(start for start in current.train.segment_starts if start < settings.train.steps)
+            train = replace(settings.train, segment_starts=starts)
+            here = current.checkpoint(self.spec.dataset.name, self.spec.dataset.sha256)
+            trainer = Trainer.from_checkpoint(checkpoint.with_training(here, train), self.spec.docs, settings.engine)
+        except (ConfigError, CheckpointError) as err:
+            self.send(Failed(f"not branched: {err}"))
+            return
+        self.spec = replace(self.spec, settings=RunSettings(trainer.config, trainer.train, trainer.engine_name), resume=None)
+        self._start(trainer, State.PAUSED if paused else State.RUNNING)
+
     def _save(self, path: str) -> None:
         spec = self.spec
         try:
@@ -122,10 +193,17 @@ class TrainingSession:
             self.send(Saved(path, self.trainer.step_count))
 
     def advance(self) -> None:
-        """Take one step of a running session, sending what is due."""
+        """Take one step of a running session, sending what is due.
+
+        The driver calls it when seconds_until_next_step() has passed.
+        """
         if not self.running:
             return
         stepping = self._steps_left > 0
+        if not stepping and self.pace:
+            # Keep to the beat, so the pace holds on average; an engine slower than the
+            # pace goes as fast as it can, never in bursts to catch up.
+            self._next_step_at = max(self._next_step_at + 1 / self.pace, self.clock())
         self._take_step()
         now = self.clock()
         if self.state is State.DONE:
@@ -136,12 +214,20 @@ class TrainingSession:
             if not self._steps_left:
                 self._flush()  # the last of the asked-for steps: report it all now
                 return
-        if now - self._last_steps_sent >= STEPS_EVERY:
+        if self._time_to_send(self._last_steps_sent, STEPS_EVERY, now):
             self._send_steps()
-        if now - self._last_snapshot_sent >= SNAPSHOT_EVERY:
+        if self._time_to_send(self._last_snapshot_sent, SNAPSHOT_EVERY, now):
             self._send_snapshot()
 
+    def _time_to_send(self, last_sent: float, every: float, now: float) -> bool:
+        """Whether a report sent every `every` seconds goes now: it is due, or at a slow
+        pace the next step (the next chance to send it) would come after it is due."""
+        if now - last_sent >= every:
+            return True
+        return self.pace is not None and self._next_step_at - last_sent >= every
+
     def _take_step(self) -> None:
+        self._last_step_at = self.clock()
         try:
             record = self.trainer.step()
         except TrainingDiverged as err:
@@ -186,6 +272,8 @@ class TrainingSession:
         if state is not self.state:
             self.state = state
             self.send(StateChanged(state))
+            if state is State.RUNNING:
+                self._restart_beat()
 
     def _flush(self) -> None:
         self._send_steps()
@@ -209,7 +297,7 @@ def _one_line(err: BaseException) -> str:
 
 
 def child_main(conn, spec: RunSpec) -> None:
-    """The training process: answer commands on `conn`, train flat out while running."""
+    """The training process: answer commands on `conn`, train at the pace set while running."""
     # The child shares the app's terminal: anything it printed would scribble over the
     # screen.
     devnull = os.open(os.devnull, os.O_WRONLY)
@@ -223,14 +311,16 @@ def child_main(conn, spec: RunSpec) -> None:
     try:
         session = TrainingSession(spec, conn.send)
         while True:
-            if session.running:
-                # Between steps, only glance at the pipe: poll() without a timeout is a
-                # cheap system call, so training keeps its pace.
-                while conn.poll():
-                    if not session.handle(conn.recv()):
-                        return
-                session.advance()
-            elif not session.handle(conn.recv()):  # paused or done: sleep until told
+            if not session.running:
+                command = conn.recv()  # paused or done: sleep until told
+            elif conn.poll(session.seconds_until_next_step()):
+                # A command came before the next step is due (flat out, poll(0) only
+                # glances at the pipe, a cheap system call): answer it first.
+                command = conn.recv()
+            else:
+                session.advance()  # the step is due and nothing came meanwhile
+                continue
+            if not session.handle(command):
                 return
     except (EOFError, BrokenPipeError, ConnectionResetError):
         return  # the app has gone; so do we
