@@ -34,6 +34,9 @@ examples:
   microgpt-tui --list-datasets                  show the known data sets and what is cached
   microgpt-tui --headless --checkpoint run.json train, saving the run at the end (and on Ctrl+C)
   microgpt-tui --resume run.json                open the app on a saved run and carry on
+  microgpt-tui --headless --resume run.json --steps 2000 --checkpoint more.json
+                                                train a finished 1000-step run 1000 steps more
+  microgpt-tui --speed 5                        open the app training 5 steps a second
   microgpt-tui sample --checkpoint run.json --prefix ka   names from a saved model
 
 signals: headless, Ctrl+C, SIGTERM and SIGHUP (the terminal closed) stop training at the end of
@@ -141,6 +144,24 @@ def temperature(text):
     return 0.0 if value < GREEDY_BELOW else value
 
 
+# The app's pace when --speed is not given: the default 1000-step run takes about 20 s,
+# slow enough to watch it learn.
+DEFAULT_SPEED = 50.0
+
+
+def speed(text):
+    """Steps a second for the app, or None for "max" (as fast as the engine goes)."""
+    if text.strip().lower() == "max":
+        return None
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not (value > 0 and math.isfinite(value)):
+        raise argparse.ArgumentTypeError(f"takes a number of steps a second above 0, or max, got {text!r}")
+    return value
+
+
 TEMPERATURE_HELP = (f"0 is greedy, 1 is the model's own distribution; below {GREEDY_BELOW:g} counts as 0 (default: 0.5)")
 
 
@@ -155,6 +176,9 @@ def build_parser() -> argparse.ArgumentParser:
     mode = parser.add_argument_group("what to run")
     mode.add_argument("--headless", action="store_true", help="train in the terminal, without the app")
     mode.add_argument("--paused", action="store_true", help="open the app with training paused")
+    mode.add_argument("--speed", type=speed, default=DEFAULT_SPEED, metavar="N|max",
+                      help=f"the app's pace: N steps a second, or max for as fast as it goes; the app's - and + "
+                           f"change it (default: {DEFAULT_SPEED:g}; --headless always goes flat out)")
     mode.add_argument("--engine", default=DEFAULT_ENGINE, metavar="{" + ",".join(ENGINES) + "}",
                       help="how gradients are computed: fast, a whole matrix at a time with hand-written backward passes, "
                            "or scalar, Value autograd as the reference does it (the same numbers, about 70 times slower) "
@@ -178,9 +202,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     train = parser.add_argument_group("training")
     train.add_argument("--steps", type=whole_number, default=TRAIN_DEFAULTS.steps, metavar="N",
-                       help=f"training steps, one document each (default: {TRAIN_DEFAULTS.steps})")
+                       help=f"training steps, one document each (default: {TRAIN_DEFAULTS.steps}); with --resume, "
+                            "more than the saved run's steps trains it for more, with a new learning-rate decay "
+                            "from its --lr over the added steps")
     train.add_argument("--lr", type=number, default=TRAIN_DEFAULTS.learning_rate, metavar="LR",
-                       help=f"Adam's learning rate, decayed linearly to 0 (default: {TRAIN_DEFAULTS.learning_rate})")
+                       help=f"Adam's learning rate, decayed linearly to 0 over the steps, and again over any "
+                            f"added by training more (default: {TRAIN_DEFAULTS.learning_rate})")
     train.add_argument("--seed", type=whole_number, default=TRAIN_DEFAULTS.seed, metavar="N",
                        help=f"random seed for shuffling, init and sampling (default: {TRAIN_DEFAULTS.seed})")
     train.add_argument("--log-jsonl", metavar="PATH", help="write one JSON object per step (step, loss, lr, seconds) to a new file")
@@ -188,7 +215,8 @@ def build_parser() -> argparse.ArgumentParser:
     saving = parser.add_argument_group("checkpoints")
     saving.add_argument("--checkpoint", metavar="PATH", help="save the run to this JSON file at the end (and on Ctrl+C, or when it blows up); in the app, ctrl+s saves here")
     saving.add_argument("--checkpoint-every", type=positive_int, metavar="N", help="also save every N steps (needs --checkpoint)")
-    saving.add_argument("--resume", metavar="PATH", help="continue a saved run exactly where it stopped (its model and training settings come from the file); "
+    saving.add_argument("--resume", metavar="PATH", help="continue a saved run exactly where it stopped (its model and training settings come from the file; "
+                             "--steps may add steps to it); "
                              "with --data, a file with the same characters but other contents than the run trained on "
                              "is used, with a warning")
 

@@ -11,10 +11,11 @@ from ... import datasets
 from ...engine import checkpoint
 from ...engine.checkpoint import Checkpoint
 from ..training.settings import RunSettings, RunSpec
-from .errors import UsageError, warn
+from .errors import PROG, UsageError, note, warn
 
-# Options a checkpoint fixes: changing them would not continue the same run.
-FIXED_BY_CHECKPOINT = ("--n-layer", "--n-embd", "--n-head", "--block-size", "--steps", "--lr", "--seed")
+# Options a checkpoint fixes: changing them would not continue the same run. (--steps may
+# grow it: more steps train it for more.)
+FIXED_BY_CHECKPOINT = ("--n-layer", "--n-embd", "--n-head", "--block-size", "--lr", "--seed")
 
 
 def prepare_run(args: argparse.Namespace, settings: RunSettings, given: set[str]) -> RunSpec:
@@ -24,6 +25,8 @@ def prepare_run(args: argparse.Namespace, settings: RunSettings, given: set[str]
     the checkpoint already fixes instead of silently ignoring them. Resuming on a file
     with the same characters but other contents goes on, with a warning on stderr.
     """
+    if args.headless and "--speed" in given:
+        raise UsageError("--speed sets the app's pace; --headless always trains as fast as it can, so leave --speed out")
     if not args.resume:
         dataset = datasets.resolve_dataset(args.data, args.dataset)
         return _spec(args, dataset, settings.for_vocabulary(len(dataset.chars) + 1))
@@ -31,6 +34,8 @@ def prepare_run(args: argparse.Namespace, settings: RunSettings, given: set[str]
     if clashing:
         raise UsageError(f"{', '.join(clashing)} cannot change a resumed run: the checkpoint fixes the model and training settings")
     saved = checkpoint.load(args.resume)
+    if "--steps" in given:
+        saved = _with_steps(saved, args.steps, args.resume)
     if args.data or args.dataset:
         dataset = datasets.resolve_dataset(args.data, args.dataset)
     else:
@@ -40,6 +45,22 @@ def prepare_run(args: argparse.Namespace, settings: RunSettings, given: set[str]
         warn(different_file)
     engine = settings.engine if "--engine" in given else None
     return _spec(args, dataset, RunSettings.of_checkpoint(saved, engine), resume=saved)
+
+
+def _with_steps(saved: Checkpoint, steps: int, path: str) -> Checkpoint:
+    """`--resume PATH --steps N`: N beyond the run's steps trains it for more, as a new segment of its schedule."""
+    total, taken = saved.train.steps, saved.step
+    if steps < total and taken < total:
+        raise UsageError(f"--steps {steps} would cut short the run's {total} steps ({path} is at step {taken}); "
+                         f"leave --steps out to finish them, or give more than {total} to train more")
+    if steps <= taken:
+        raise UsageError(f"--steps {steps} would train nothing more: {path} has taken all its {total} steps; "
+                         f"give more than {total} to train more")
+    if steps == total:
+        return saved  # its own total: finish it
+    note(f"{PROG}: training more: the run in {path} is extended from {total} to {steps} steps, with a new "
+         f"learning-rate decay from its --lr {saved.train.learning_rate} over steps {total + 1}..{steps}")
+    return checkpoint.with_training(saved, saved.train.extended(steps - total))
 
 
 def _spec(args, dataset: datasets.Dataset, settings: RunSettings, resume: Checkpoint | None = None) -> RunSpec:
