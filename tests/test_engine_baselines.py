@@ -90,3 +90,11 @@ def test_headless_prints_the_baselines_before_step_1(tmp_path, capsys):
     n, uniform, unigram, bigram = independent_baselines(DOCS, seed=7, block_size=6)
     assert found.groups() == (str(n), f"{uniform:.4f}", f"{unigram:.4f}", f"{bigram:.4f}")
     assert captured.out.startswith("step")  # printed before step 1, on stderr
+
+
+def test_the_help_says_what_beating_the_bigram_line_means(capsys):
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    shown = " ".join(capsys.readouterr().out.split())
+    assert "prints three baselines" in shown
+    assert "A loss below the bigram line means the model predicts names it never trained on better than a table" in shown

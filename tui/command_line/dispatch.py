@@ -80,6 +80,10 @@ def run_command(argv: list[str]) -> int:
             from .sample_command import run_sample
 
             return run_sample(args)
+        if args.command == "inspect":
+            from .inspect_command import run_inspect
+
+            return run_inspect(args)
         if args.list_datasets:
             print(datasets.describe_datasets())
             return 0

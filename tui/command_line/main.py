@@ -8,6 +8,7 @@
     headless.py        --headless: train in the terminal, print the reference's output
     launch.py          open the Textual app on the run
     sample_command.py  `microgpt-tui sample`: names from a saved model
+    inspect_command.py `microgpt-tui inspect`: how a saved model predicts each character of a word
     signals.py         what Ctrl+C, SIGTERM and SIGHUP do
     errors.py          one escaped line on stderr, and the exit statuses
 

@@ -1,4 +1,4 @@
-"""The `microgpt-tui` argument parser: one parser for the app, --headless training and `sample`.
+"""The `microgpt-tui` argument parser: one parser for the app, --headless training, `sample` and `inspect`.
 
 It only turns words into values. Whether the values can make a run is checked once, by
 RunSettings.validate (training/settings.py), wherever the settings come from.
@@ -38,6 +38,15 @@ examples:
                                                 train a finished 1000-step run 1000 steps more
   microgpt-tui --speed 5                        open the app training 5 steps a second
   microgpt-tui sample --checkpoint run.json --prefix ka   names from a saved model
+  microgpt-tui inspect --checkpoint run.json --text emma  how it predicts each character of a word
+
+reading the loss: before step 1, --headless prints three baselines, the loss on the held-out names
+  of models that only count: uniform (every character equally likely, ln V), unigram (each
+  character as often as it occurs in the training names) and bigram (each character as often as
+  it followed the one before it). A loss below the bigram line means the model predicts names it
+  never trained on better than a table of which character follows which: it has learned to use
+  more than the last character. Each step's loss is one name's and jumps about; read its average
+  over many steps against the lines. `inspect` shows one word's loss position by position.
 
 signals: headless, Ctrl+C, SIGTERM and SIGHUP (the terminal closed) stop training at the end of
   the current step and save it to --checkpoint; a signal during a save waits for the file to be
@@ -238,4 +247,18 @@ def build_parser() -> argparse.ArgumentParser:
     sample.add_argument("--temperature", type=temperature, default=0.5, metavar="T", help=TEMPERATURE_HELP)
     sample.add_argument("--seed", type=whole_number, metavar="N",
                         help="random seed (default: continue the saved run's generator, so a finished run's checkpoint gives the names its run printed)")
+
+    inspect = commands.add_parser(
+        "inspect", help="how a saved model predicts each character of a word (see: microgpt-tui inspect --help)",
+        description="Score one word with a saved model, position by position: the context, the character that "
+                    "came next, the probability the model gave it, its surprise -ln p and the model's top 3 guesses. "
+                    "The mean surprise is the loss a training step would compute on the word with those weights.",
+        epilog="example:\n  microgpt-tui inspect --checkpoint run.json --text emma --json",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        allow_abbrev=False,
+    )
+    inspect.add_argument("--checkpoint", required=True, metavar="PATH", help="the checkpoint whose model scores the word")
+    inspect.add_argument("--text", required=True, metavar="WORD", help="the word to score; it is read as a document: "
+                         "BOS, its characters, BOS (only the first block-size predictions count, as in training)")
+    inspect.add_argument("--json", action="store_true", help="print one JSON object, with every number at full precision")
     return parser
