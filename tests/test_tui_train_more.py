@@ -332,6 +332,18 @@ def test_a_branch_may_change_the_steps_and_keeps_the_schedule_up_to_them():
     assert session.trainer.train.segments == [(0, 12), (12, 30)] and session.state is State.RUNNING
 
 
+def test_a_branch_ends_the_schedule_at_its_steps_whatever_segments_its_settings_hold():
+    session, sent = new_session(spec(steps=12, paused=True))
+    session.handle(Step(5))
+    run_to_the_end(session)
+    session.handle(TrainMore(8))  # at step 5: segments 0..12, 12..20
+    here = RunSettings(session.trainer.config, session.trainer.train, "fast")  # the form, prefilled from the run
+    session.handle(Branch(replace(here, train=replace(here.train, steps=10))))
+    assert session.trainer.train.segments == [(0, 10)] and session.trainer.step_count == 5
+    session.handle(Branch(replace(here, train=replace(here.train, steps=5))))
+    assert "steps must be more than the 5 steps" in sent[-1].reason
+
+
 @pytest.mark.parametrize("change, phrase", [
     (dict(seed=7), "seed must stay 42"),
     (dict(steps=4), "steps must be more than the 5 steps the run has taken"),

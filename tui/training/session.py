@@ -167,12 +167,14 @@ class TrainingSession:
         current = self.trainer
         if settings.model.vocab_size is None:
             settings = replace(settings, model=replace(settings.model, vocab_size=current.config.vocab_size))
+        # The branch keeps the run's schedule, whatever segments settings.train holds (see below).
+        settings = replace(settings, train=replace(settings.train, segment_starts=(0,)))
         try:
             if settings.model != current.config:
                 raise ConfigError("", "a branch keeps the run's model (layers, width, heads, block size); "
                                       "start a new run to change it")
             settings.validate()
-            # The branch keeps the run's schedule: its segments that begin before the new total.
+            # the run's segments that begin before the new total, the last one now ending there
             starts = tuple(start for start in current.train.segment_starts if start < settings.train.steps)
             train = replace(settings.train, segment_starts=starts)
             here = current.checkpoint(self.spec.dataset.name, self.spec.dataset.sha256)
