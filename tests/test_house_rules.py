@@ -9,6 +9,7 @@ BELOW = {
     "tui.training": {"engine", "datasets", "tui.training"},
     "tui.widgets": {"engine", "datasets", "tui.widgets"},
     "tui.panes": {"engine", "datasets", "tui.training", "tui.widgets", "tui.panes"},
+    "tui.screens": {"engine", "datasets", "tui.training", "tui.widgets", "tui.panes", "tui.screens", "tui.status_line"},
 }
 
 

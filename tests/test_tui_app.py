@@ -13,9 +13,9 @@ from microgpt_tui.engine.config import ModelConfig, TrainConfig
 from microgpt_tui.engine.tokenizer import Tokenizer
 from microgpt_tui.tui.app import MicroGPTApp
 from microgpt_tui.tui.training.bridge import InProcessTraining
-from microgpt_tui.tui.help_screen import HelpScreen
+from microgpt_tui.tui.screens.help_screen import HelpScreen
 from microgpt_tui.tui.panes.loss_pane import LossPane
-from microgpt_tui.tui.quit_dialog import QuitDialog
+from microgpt_tui.tui.screens.quit_dialog import QuitDialog
 from microgpt_tui.tui.panes.sample_pane import SamplePane
 from microgpt_tui.tui.status_line import StatusLine
 from microgpt_tui.tui.too_small import TooSmall

@@ -14,8 +14,8 @@ from microgpt_tui.engine.trainer import Trainer
 from microgpt_tui.tui.app import MicroGPTApp
 from microgpt_tui.tui.training.bridge import InProcessTraining
 from microgpt_tui.tui.panes.loss_pane import LossPane
-from microgpt_tui.tui.path_dialog import PathDialog
-from microgpt_tui.tui.quit_dialog import QuitDialog
+from microgpt_tui.tui.screens.path_dialog import PathDialog
+from microgpt_tui.tui.screens.quit_dialog import QuitDialog
 from microgpt_tui.tui.training.protocol import State
 from conftest import run_spec
 
@@ -28,7 +28,8 @@ def make_app(steps=30, paused=True, lr=0.01, resume=None, checkpoint_path=None, 
     spec = run_spec(NAMES, CONFIG, TrainConfig(steps=steps, seed=42, learning_rate=lr), "fast", start_paused=paused,
                     resume=resume, name="tiny")
     return MicroGPTApp(spec, "tiny · 29 docs", connection=InProcessTraining(spec, step_every=step_every),
-                       checkpoint_path=checkpoint_path)
+                       checkpoint_path=checkpoint_path,
+                       new_connection=lambda spec: InProcessTraining(spec, step_every=step_every))
 
 
 async def wait_for(pilot, condition, timeout=5.0):
@@ -157,7 +158,7 @@ async def test_opening_a_checkpoint_carries_on_from_it(tmp_path):
     async with app.run_test(size=(120, 40)) as pilot:
         await take_steps(pilot, 2)
         await fill_path_dialog(pilot, "ctrl+o", path)
-        await wait_for(pilot, lambda: app.latest_snapshot.step == 5)
+        await wait_for(pilot, lambda: app.latest_snapshot is not None and app.latest_snapshot.step == 5)
         assert app.progress.state is State.PAUSED
         assert app.query_one(LossPane).history.losses == trainer.losses
 

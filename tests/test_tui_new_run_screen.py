@@ -5,7 +5,7 @@ from textual.app import App
 from textual.widgets import Checkbox, Input, Select, Static
 
 from microgpt_tui.engine.config import MAX_PARAMS, ModelConfig, TrainConfig
-from microgpt_tui.tui.new_run_screen import (
+from microgpt_tui.tui.screens.new_run_screen import (
     FAST_SECONDS_PER_PARAM_STEP,
     NewRun,
     NewRunScreen,

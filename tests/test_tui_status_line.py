@@ -18,13 +18,13 @@ def running(total_steps: int, dataset: str = "names.txt · 32,033 docs") -> Prog
 def test_the_line_says_step_state_rate_eta_and_lr():
     text = status_text(running(100_000)).plain
     assert text.startswith("names.txt · 32,033 docs │ 4,192 params · fast engine │ ")
-    assert "step   1830/100000 │ RUNNING │ 451 steps/s · ETA 3m 38s · lr 0.00977" in text
+    assert "step   1830/100000 │ RUNNING │ 451 steps/s (max) · ETA 3m 38s · lr 0.00977" in text
 
 
 def test_a_long_label_is_shortened_so_the_numbers_fit():
     text = status_text(running(100_000, LONG_LABEL), width=118)
     assert text.cell_len == 118
-    assert text.plain.startswith("my-own-names") and "…" in text.plain
+    assert text.plain.startswith("my-own-name") and "…" in text.plain
     assert text.plain.endswith("ETA 3m 38s · lr 0.00977")
     # with room to spare, or no width given, the label stays whole
     assert status_text(running(100_000, LONG_LABEL), width=300).plain.startswith(LONG_LABEL)
@@ -35,7 +35,7 @@ def test_on_two_lines_the_numbers_get_a_line_of_their_own():
     text = status_text(running(100_000, LONG_LABEL), width=78, lines=2)
     first, second = text.plain.split("\n")
     assert len(first) == 78 and first.startswith("my-own-names") and first.endswith("│ 4,192 params · fast engine")
-    assert second == "step   1830/100000 │ RUNNING │ 451 steps/s · ETA 3m 38s · lr 0.00977"
+    assert second == "step   1830/100000 │ RUNNING │ 451 steps/s (max) · ETA 3m 38s · lr 0.00977"
 
 
 def test_durations_read_as_a_person_would_say_them():
@@ -52,7 +52,7 @@ async def test_a_million_steps_and_a_long_label_fit_one_line_at_120_columns():
         line = app.query_one(StatusLine)
         shown = line.render().plain
         assert line.size.height == 1 and len(shown) <= line.content_size.width
-        assert shown.endswith("step       0/1000000 │ PAUSED │ – steps/s · ETA – · lr –")
+        assert shown.endswith("step       0/1000000 │ PAUSED │ – steps/s (max) · ETA – · lr –")
         await pilot.resize_terminal(200, 40)
         await pilot.pause(0.2)
         assert line.render().plain.startswith(LONG_LABEL)  # room again: the whole label
@@ -60,4 +60,10 @@ async def test_a_million_steps_and_a_long_label_fit_one_line_at_120_columns():
         await pilot.pause(0.2)
         first, second = line.render().plain.split("\n")
         assert line.size.height == 2 and len(first) <= line.content_size.width and "…" in first
-        assert second == "step       0/1000000 │ PAUSED │ – steps/s · ETA – · lr –"
+        assert second == "step       0/1000000 │ PAUSED │ – steps/s (max) · ETA – · lr –"
+
+
+def test_the_line_names_the_pace_asked_for():
+    progress = running(100_000)
+    progress.pace = 50.0
+    assert "451 steps/s (pace 50) · ETA" in status_text(progress).plain

@@ -13,42 +13,52 @@ import os
 import signal
 import sys
 import threading
-from collections.abc import Iterable
+from dataclasses import replace
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from textual import events, work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import ScrollableContainer
-from textual.screen import Screen
+from textual.screen import ModalScreen, Screen
 from textual.widgets import Footer, Input, TextArea
 from textual.worker import get_current_worker
 
-from ..datasets import printable
+from ..datasets import KNOWN_DATASETS, printable
 from ..engine import checkpoint
 from ..engine.params import ParamLayout
 from ..engine.tokenizer import Tokenizer
-from .help_screen import HelpScreen
+from .screens.help_screen import HelpScreen
 from .messages import TrainingEnded, TrainingReport
 from .panes.attention_pane import AttentionPane
 from .panes.loss_pane import LossPane
 from .panes.parameters_pane import ParametersPane
 from .panes.sample_pane import FINAL_SAMPLES, TEMPERATURE_STEP, SamplePane
-from .path_dialog import PathDialog
-from .quit_dialog import QuitDialog
+from .screens.path_dialog import PathDialog
+from .screens.quit_dialog import QuitDialog
 from .status_line import Progress, StatusLine, StepRate
 from .terminal_input import ForgivingLinuxDriver, UndecodableInput
 from .too_small import MIN_HEIGHT, MIN_WIDTH, TooSmall
 from .training import protocol
 from .training.bridge import ChildProcessTraining, TrainingConnection
 from .training.protocol import State
-from .training.settings import RunSpec
+from .training.history import RunHistory
+from .panes.loss_pane import EarlierRun
+from .training.settings import RunSettings, RunSpec
 
 SIGNAL_SAVE_WAIT = 5.0  # seconds a SIGTERM or SIGHUP waits for its save before the app goes anyway
 STATUS_EVERY = 0.2  # seconds between status line redraws while steps pour in (keys redraw at once)
 
 # Keys that are also text: while a text box has focus they go into it, not to the app.
-TYPING_ACTIONS = {"toggle_pause", "step", "cooler", "hotter", "help", "quit"}
+TYPING_ACTIONS = {"toggle_pause", "step", "cooler", "hotter", "help", "quit", "slower", "faster", "train_more"}
+# The paces - and + step through, in steps a second; None is as fast as the engine goes.
+PACES = (1, 2, 5, 10, 20, 50, 100, 200, None)
+
+
+def data_choice_of(dataset) -> str:
+    """How the New run form names a run's data: a known set by its name, a file by its path."""
+    return dataset.name if dataset.name in KNOWN_DATASETS else str(dataset.source)
 
 
 def autosave_path(step: int) -> str:
@@ -64,7 +74,7 @@ def autosave_path(step: int) -> str:
 class MicroGPTApp(App[None]):
     TITLE = "microgpt-tui"
     CSS_PATH = ["app.tcss", "panes/loss_pane.tcss", "panes/attention_pane.tcss", "panes/parameters_pane.tcss",
-                "panes/sample_pane.tcss", "dialogs.tcss"]
+                "panes/sample_pane.tcss", "screens/dialogs.tcss"]
     AUTO_FOCUS = None  # start with nothing focused, so space and n work at once
 
     # The screen gets one class per axis from these; app.tcss stacks the panes on a
@@ -82,6 +92,11 @@ class MicroGPTApp(App[None]):
         Binding("tab", "app.focus_next", "Next", priority=True),
         Binding("shift+tab", "app.focus_previous", "Previous", show=False, priority=True),
         Binding("question_mark", "help", "Help", key_display="?", priority=True),
+        Binding("minus", "slower", "Slower", key_display="-", priority=True),
+        Binding("plus,equals_sign", "faster", "Faster", key_display="+", priority=True),
+        Binding("m", "train_more", "Train more", priority=True),
+        Binding("ctrl+n", "new_run", "New run", priority=True),
+        Binding("ctrl+r", "runs", "Runs", priority=True),
         Binding("ctrl+s", "save", "Save", priority=True),
         Binding("ctrl+o", "open", "Open", priority=True),
         Binding("escape", "leave_text_box", "Leave box", show=False),
@@ -98,8 +113,13 @@ class MicroGPTApp(App[None]):
         final_samples: int = FINAL_SAMPLES,
         step_log=None,
         checkpoint_path: str | None = None,
+        pace: float | None = None,
+        new_connection: Callable[[RunSpec], TrainingConnection] | None = None,
     ) -> None:
-        """`connection` defaults to a child process; tests pass an InProcessTraining.
+        """`connection` defaults to a child process; tests pass an InProcessTraining, and
+        `new_connection` to make one for each new run of the session.
+
+        `pace` is steps per second while running (--speed), None for as fast as the engine goes.
 
         `final_samples` names (--num-samples) appear in the Sample pane when training is done.
         `step_log` is an open text file that receives one JSON line per step, as
@@ -109,8 +129,14 @@ class MicroGPTApp(App[None]):
         # On Linux and macOS, a driver whose input thread no byte or paste can end.
         super().__init__(driver_class=None if sys.platform == "win32" else ForgivingLinuxDriver)
         self.spec = spec
-        self.connection = connection or ChildProcessTraining(spec)
-        self.progress = Progress(printable(dataset_label), ParamLayout(spec.config).size, spec.engine, spec.train.steps)
+        self._new_connection = new_connection or ChildProcessTraining
+        self.connection = connection or self._new_connection(spec)
+        self._first_connection = self.connection
+        self.history = RunHistory()
+        self.history.start(spec.settings, printable(spec.dataset.name))
+        self.pace = pace
+        self.progress = Progress(printable(dataset_label), ParamLayout(spec.config).size, spec.engine, spec.train.steps,
+                                 pace=pace)
         self.rate = StepRate()
         self.latest_snapshot = None
         self.validation: list[protocol.ValidationScored] = []
@@ -125,7 +151,10 @@ class MicroGPTApp(App[None]):
         self._own_files = {Path(checkpoint_path).resolve()} if checkpoint_path else set()
         self._saved_step = spec.resume.step if spec.resume else 0
         self._quit_after_save = False
-        self._opening = None  # (path, checkpoint) sent to the training process, until it answers
+        self._dataset_label = printable(dataset_label)
+        self._data_choice = data_choice_of(spec.dataset)  # what the New run form shows as the data
+        self.first_total_steps = spec.train.steps  # how many steps m adds
+        self.viewing = None  # an earlier run whose weights the panes show, until the next snapshot
         self._step_in_flight = False  # a Step was sent and its snapshot has not come back yet
         self._signal_received = False
         self._save_finished = threading.Event()  # set by the worker when a Saved or Failed report arrives
@@ -150,7 +179,8 @@ class MicroGPTApp(App[None]):
         self.set_interval(STATUS_EVERY, self._redraw_status_if_changed)
         self._redraw_status()
         self.connection.start()
-        self.read_reports()
+        self.read_reports(self.connection)
+        self._send_pace()
         if not self.is_headless:  # not under Pilot, whose test runner owns the signals
             for signum in (signal.SIGTERM, signal.SIGHUP):
                 asyncio.get_running_loop().add_signal_handler(signum, self.save_and_exit_on_signal, signum)
@@ -177,30 +207,33 @@ class MicroGPTApp(App[None]):
     # ---- the training worker -------------------------------------------------------
 
     @work(thread=True, exclusive=True, group="training", name="training reports", exit_on_error=False)
-    def read_reports(self) -> None:
-        """Turn the training process's reports into messages, until cancelled or it ends.
+    def read_reports(self, connection: TrainingConnection) -> None:
+        """Turn one training process's reports into messages, until cancelled or it ends.
 
-        The worker also closes the connection when it stops: ending the child process
-        may take a moment (it finishes its step), and that wait belongs off the UI.
+        Starting the worker for a new run cancels the old one (exclusive). Each message
+        carries its connection, so a report still on its way from a replaced training
+        process is recognised and dropped. The worker also closes its connection when it stops:
+        ending the child process may take a moment, and that wait belongs off the UI.
         """
         worker = get_current_worker()
         try:
             while not worker.is_cancelled:
                 try:
-                    reports = self.connection.receive(timeout=0.05)
+                    reports = connection.receive(timeout=0.05)
                 except EOFError:
                     if not worker.is_cancelled:
                         self.post_message(TrainingEnded())
                     return
                 for report in reports:
-                    if isinstance(report, protocol.StepsTaken) and self._step_log is not None:
+                    # The log (--log-jsonl) is the command line's run: the session's first process.
+                    if isinstance(report, protocol.StepsTaken) and self._step_log is not None and connection is self._first_connection:
                         self._write_log(report.records)
                     if isinstance(report, (protocol.Saved, protocol.Failed)):
                         self._save_result = report
                         self._save_finished.set()
-                    self.post_message(TrainingReport(report))
+                    self.post_message(TrainingReport(report, connection))
         finally:
-            self.connection.close()
+            connection.close()
 
     def _write_log(self, records: Iterable) -> None:
         for r in records:
@@ -210,6 +243,8 @@ class MicroGPTApp(App[None]):
     # ---- reports from training, on the event loop ----------------------------------
 
     def on_training_report(self, message: TrainingReport) -> None:
+        if message.connection is not self.connection:
+            return  # from a training process that has been replaced
         match message.report:
             case protocol.Failed(reason):
                 self._training_failed(reason)  # even while quitting: a failed save must stop the quit
@@ -218,8 +253,8 @@ class MicroGPTApp(App[None]):
             case _ if self._shutting_down:
                 # The worker may have posted reports that arrive while the panes are being taken down.
                 return
-            case protocol.Ready(training_names, losses):
-                self._training_ready(training_names, losses)
+            case protocol.Ready(training_names, losses, train):
+                self._training_ready(training_names, losses, train)
             case protocol.StateChanged(state):
                 self._training_state_changed(state)
             case protocol.StepsTaken(records, clock):
@@ -228,10 +263,13 @@ class MicroGPTApp(App[None]):
                 self._snapshot_taken(snapshot)
             case protocol.ValidationScored() as scored:
                 self._validation_scored(scored)
+            case protocol.RunExtended(total_steps, from_step):
+                self._run_extended(total_steps, from_step)
 
-    def _training_ready(self, training_names: frozenset[str], losses: tuple[float, ...]) -> None:
-        if self._opening:
-            self._checkpoint_opened()
+    def _training_ready(self, training_names: frozenset[str], losses: tuple[float, ...], train=None) -> None:
+        if train is not None and train.steps != self.progress.total_steps:  # a branch or a resumed, extended run
+            self.progress.total_steps = train.steps
+            self.query_one(LossPane).set_total_steps(train.steps)
         self.query_one(SamplePane).set_training_names(training_names)
         # A resumed or loaded run brings its history: redraw the curve from it.
         self.query_one(LossPane).replace_history(losses)
@@ -252,6 +290,7 @@ class MicroGPTApp(App[None]):
         if not records:
             return
         last = records[-1]
+        self.history.current.seconds += sum(r.seconds for r in records)
         self.progress.step = last.step
         self.progress.lr = last.lr
         self.rate.add(clock, last.step)
@@ -272,6 +311,7 @@ class MicroGPTApp(App[None]):
     def _show_snapshot(self, snapshot) -> None:
         if self._shutting_down or snapshot is not self.latest_snapshot:
             return  # a newer one is on its way to the panes
+        self.viewing = None
         for pane in (self.query_one(AttentionPane), self.query_one(ParametersPane), self.query_one(SamplePane)):
             pane.show_snapshot(snapshot)
         if snapshot.done and not self._final_samples_shown and self._final_samples:
@@ -293,7 +333,6 @@ class MicroGPTApp(App[None]):
 
     def _training_failed(self, reason: str) -> None:
         self._forget_steps_asked()
-        self._opening = None  # a checkpoint being opened was refused: the current run goes on
         self._quit_after_save = False  # a failed save must not lose the run by quitting
         if self._shutting_down:
             return
@@ -316,10 +355,12 @@ class MicroGPTApp(App[None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in TYPING_ACTIONS and isinstance(self.focused, (Input, TextArea)):
             return False  # the key is a character for the box
-        if action in ("help", "quit") and isinstance(self.screen, HelpScreen):
-            return False  # over the help page, ? and q close the page
+        if isinstance(self.screen, ModalScreen) and action not in ("command_palette",):
+            return False  # over a dialog, the form or the help page, keys are theirs
         if action in ("toggle_pause", "step") and self.progress.state in (State.DONE, State.ENDED):
             return None  # shown dimmed: the run is over
+        if action == "train_more" and self.progress.state is State.ENDED:
+            return None
         return True
 
     def action_toggle_pause(self) -> None:
@@ -384,6 +425,161 @@ class MicroGPTApp(App[None]):
         if isinstance(self.focused, (Input, TextArea)):
             self.set_focus(None)
 
+    # ---- the playground: pace, train more, new runs, comparing runs ---------------
+
+    def _send_pace(self) -> None:
+        self.connection.send(protocol.SetPace(self.pace))
+        self.progress.pace = self.pace
+        self._status_dirty = True
+
+    def action_slower(self) -> None:
+        self._change_pace(-1)
+
+    def action_faster(self) -> None:
+        self._change_pace(+1)
+
+    def _change_pace(self, direction: int) -> None:
+        finite = PACES[:-1]  # and after them, max
+        if self.pace is None:
+            index = len(finite) + direction
+        elif self.pace in finite:
+            index = finite.index(self.pace) + direction
+        else:  # a --speed between two listed paces moves to the neighbour that way
+            below = sum(1 for p in finite if p < self.pace)
+            index = below if direction > 0 else below - 1
+        index = min(len(finite), max(0, index))
+        self.pace = None if index == len(finite) else finite[index]
+        self._send_pace()
+        self._redraw_status()
+
+    def action_train_more(self) -> None:
+        """Carry the run on for as many steps again as it first had (the palette offers other amounts)."""
+        self.train_more(self.first_total_steps)
+
+    def train_more(self, steps: int) -> None:
+        self.connection.send(protocol.TrainMore(steps))
+
+    def _run_extended(self, total_steps: int, from_step: int) -> None:
+        self.progress.total_steps = total_steps
+        loss = self.query_one(LossPane)
+        loss.set_total_steps(total_steps)
+        loss.mark_segment(from_step)
+        self._final_samples_shown = False
+        self.notify(f"training on to step {total_steps}: the learning rate decays again from {self.spec.train.learning_rate:g}",
+                    title="Train more", timeout=4)
+        self._status_dirty = True
+
+    def action_new_run(self, branch: bool = False, note: str = "", halve_lr: bool = False) -> None:
+        from .screens.new_run_screen import NewRunScreen
+
+        settings = self.history.current.settings
+        if halve_lr:
+            settings = replace(settings, train=replace(settings.train, learning_rate=settings.train.learning_rate / 2))
+        rate = self.progress.steps_per_second
+        per_param = 1 / (rate * self.progress.num_params) if rate and self.progress.state is State.RUNNING else None
+        form = NewRunScreen(settings, self._data_choice, self.pace, vocab_size=self.spec.config.vocab_size,
+                            branch_step=self.progress.step or None, branch=branch, note=note,
+                            seconds_per_step_per_param=per_param)
+        self.push_screen(form, self._new_run_chosen)
+
+    def _new_run_chosen(self, choice) -> None:
+        if choice is None:
+            return
+        self.pace = choice.pace
+        if choice.branch:
+            self._remember_current_run()
+            current = self.history.current
+            self.history.start(choice.settings, current.data_label, branched_from=(current.number, self.progress.step))
+            self.connection.send(protocol.Branch(choice.settings, paused=self.progress.state is State.PAUSED))
+            self._begin_run_display(choice.settings, resumed_losses=True)
+            self._send_pace()
+            return
+        if choice.data == self._data_choice:
+            self.start_run(RunSpec(self.spec.dataset, choice.settings.for_vocabulary(self.spec.config.vocab_size)),
+                           data_choice=choice.data)
+        else:
+            self._load_data_then_start(choice)
+
+    @work(thread=True, exclusive=True, group="data", exit_on_error=False)
+    def _load_data_then_start(self, choice) -> None:
+        """Other data: read (or download) it off the event loop, then start the run."""
+        from ..datasets import DatasetError, resolve_dataset
+        from ..engine.config import ConfigError
+
+        try:
+            dataset = resolve_dataset(choice.data_path, choice.dataset_name)
+            settings = choice.settings.for_vocabulary(len(dataset.chars) + 1)
+        except (DatasetError, ConfigError) as err:
+            self.call_from_thread(self.notify, printable(str(err)), title="Not started", severity="error", timeout=10)
+            return
+        self.call_from_thread(self.start_run, RunSpec(dataset, settings), data_choice=choice.data)
+
+    def start_run(self, spec: RunSpec, *, data_choice: str | None = None, checkpoint_path: str | None = None) -> None:
+        """Replace the training process with a new one for `spec`; the old run joins the comparison."""
+        self._remember_current_run()
+        self.workers.cancel_group(self, "training")  # its worker closes the old process
+        self.connection.send(protocol.Stop())
+        self.spec = spec
+        self._data_choice = data_choice or data_choice_of(spec.dataset)
+        self.connection = self._new_connection(spec)
+        self.history.start(spec.settings, printable(spec.dataset.name))
+        self.checkpoint_path = checkpoint_path
+        self._own_files = {Path(checkpoint_path).resolve()} if checkpoint_path else set()
+        self._saved_step = spec.resume.step if spec.resume else 0
+        self._begin_run_display(spec.settings)
+        self.connection.start()
+        self.read_reports(self.connection)
+        self._send_pace()
+
+    def _begin_run_display(self, settings, resumed_losses: bool = False) -> None:
+        """Panes and status line start over for the session's newest run."""
+        run = self.history.current
+        self.progress = Progress(self._run_label(), ParamLayout(settings.model).size, settings.engine,
+                                 settings.train.steps, pace=self.pace)
+        self.rate.reset()
+        self.latest_snapshot = None
+        self.validation = []
+        self._final_samples_shown = False
+        self._forget_steps_asked()
+        self.first_total_steps = settings.train.steps
+        loss = self.query_one(LossPane)
+        loss.set_run(settings.train.steps, settings.model.vocab_size)
+        if not resumed_losses:
+            loss.replace_history([])
+        loss.set_earlier_runs([EarlierRun(r.number, self.history.label(r), r.smoothed) for r in self.history.earlier()],
+                              f"run {run.number}" + (f" · {self.history.label(run)}" if self.history.label(run) else ""))
+        self._redraw_status()
+
+    def _run_label(self) -> str:
+        run = self.history.current
+        return self._dataset_label if run.number == 1 else f"run {run.number} · {self._dataset_label}"
+
+    def _remember_current_run(self) -> None:
+        run = self.history.current
+        loss = self.query_one(LossPane)
+        run.losses = list(loss.history.losses)
+        run.smoothed = list(loss.history.smoothed)
+        run.validation = list(loss.history.validation)
+        run.last_snapshot = self.latest_snapshot or run.last_snapshot
+
+    def action_runs(self) -> None:
+        from .screens.runs_screen import RunsScreen
+
+        self._remember_current_run()
+        self.push_screen(RunsScreen(self.history), self._run_chosen)
+
+    def _run_chosen(self, number: int | None) -> None:
+        """Show an earlier run's last weights in the panes (training goes on underneath)."""
+        run = self.history.find(number) if number is not None else None
+        if run is None or run is self.history.current or run.last_snapshot is None:
+            return
+        self.viewing = run
+        self.latest_snapshot = None
+        for pane in (self.query_one(AttentionPane), self.query_one(ParametersPane), self.query_one(SamplePane)):
+            pane.show_snapshot(run.last_snapshot)
+        self.notify(f"the panes show run {run.number} at step {run.last_snapshot.step}; "
+                    "they go back to the current run with its next snapshot", title="Earlier run", timeout=6)
+
     # ---- checkpoints: save, open, and quitting with unsaved steps ------------------
 
     def action_save(self) -> None:
@@ -423,7 +619,7 @@ class MicroGPTApp(App[None]):
         self.push_screen(dialog, lambda path: self.open_checkpoint(path) if path else None)
 
     def open_checkpoint(self, path: str) -> None:
-        """Load a checkpoint into the running app; any problem is a notification, and the current run stays."""
+        """Open a checkpoint as a new run of the session; any problem is a notification, and the current run stays."""
         try:
             saved = checkpoint.load(Path(path).expanduser())
             warning = checkpoint.check_data(saved, Tokenizer.from_documents(self.spec.docs).chars,
@@ -433,17 +629,9 @@ class MicroGPTApp(App[None]):
             return
         if warning:
             self.notify(printable(warning), title="Other data", severity="warning", timeout=10)
-        # The run changes when the training process says it has taken the checkpoint over (Ready).
-        self._opening = (path, saved)
-        self.connection.send(protocol.Load(saved))
-
-    def _checkpoint_opened(self) -> None:
-        path, saved = self._opening
-        self._opening = None
-        self._saved_step = saved.step
-        self._own_files.add(Path(path).expanduser().resolve())
-        self.checkpoint_path = path
-        self.notify(f"opened step {saved.step} of {saved.train.steps} from {printable(path)}",
+        spec = RunSpec(self.spec.dataset, RunSettings.of_checkpoint(saved), start_paused=True, resume=saved)
+        self.start_run(spec, data_choice=self._data_choice, checkpoint_path=path)
+        self.notify(f"opened step {saved.step} of {saved.train.steps} from {printable(path)} as run {self.history.current.number}",
                     title="Checkpoint loaded", timeout=4)
 
     def action_quit(self) -> None:
@@ -511,4 +699,16 @@ class MicroGPTApp(App[None]):
         yield SystemCommand("Raise the temperature", f"]: sample more adventurously ({TEMPERATURE_STEP} more)", self.action_hotter)
         yield SystemCommand("Help: how to read the panes", "?: what each pane shows", self.action_help)
         yield SystemCommand("Save a checkpoint", "ctrl+s: write the run to a JSON file to resume later", self.action_save)
-        yield SystemCommand("Open a checkpoint", "ctrl+o: carry on from a saved run", self.action_open)
+        yield SystemCommand("Open a checkpoint", "ctrl+o: open a saved run as a new run of this session", self.action_open)
+        yield SystemCommand("Train slower", "-: fewer steps a second (1, 2, 5 ... 200, max)", self.action_slower)
+        yield SystemCommand("Train faster", "+: more steps a second (1, 2, 5 ... 200, max)", self.action_faster)
+        yield SystemCommand("Train more", f"m: carry this run on for {self.first_total_steps:,} more steps",
+                            self.action_train_more)
+        for steps in (100, 1000, 10_000):
+            yield SystemCommand(f"Train {steps:,} more steps", "a new learning-rate decay from --lr over them",
+                                lambda steps=steps: self.train_more(steps))
+        yield SystemCommand("New run", "ctrl+n: other settings, in this app; the current run stays for comparison",
+                            self.action_new_run)
+        yield SystemCommand("Branch from this step", "ctrl+n, ticked: this run's exact state with another learning rate",
+                            lambda: self.action_new_run(branch=True))
+        yield SystemCommand("Runs of this session", "ctrl+r: compare them, and show an earlier run's weights", self.action_runs)

@@ -13,14 +13,15 @@ from .training.protocol import Report, SnapshotTaken
 
 
 class TrainingReport(Message):
-    def __init__(self, report: Report) -> None:
+    def __init__(self, report: Report, connection: object = None) -> None:
         super().__init__()
         self.report = report
+        self.connection = connection  # the training process it came from
 
     def can_replace(self, message: Message) -> bool:
         # If the app is behind, only the newest snapshot is worth drawing.
         return (isinstance(self.report, SnapshotTaken) and isinstance(message, TrainingReport)
-                and isinstance(message.report, SnapshotTaken))
+                and isinstance(message.report, SnapshotTaken) and message.connection is self.connection)
 
 
 class TrainingEnded(Message):

@@ -60,6 +60,7 @@ class Progress:
     lr: float | None = None
     steps_per_second: float | None = None
     steps_queued: int = 0  # presses of n not yet sent: they go together when the step in flight is back
+    pace: float | None = None  # steps per second asked for; None: as fast as the engine goes
 
     @property
     def eta_seconds(self) -> float | None:
@@ -99,6 +100,7 @@ def status_text(p: Progress, width: int | None = None, lines: int = 1) -> Text:
         rate = "– steps/s"
     eta = f"ETA {format_duration(p.eta_seconds)}" if p.eta_seconds is not None else "ETA –"
     lr = f"lr {p.lr:.5f}" if p.lr is not None else "lr –"
+    rate += " (max)" if p.pace is None else f" (pace {p.pace:g})"  # the pace asked for, beside the pace got
     steps_width = len(str(p.total_steps))
     label = Text.assemble((p.dataset, "bold"))  # bold the label only, not what is added to it
     model = Text.assemble(bar, f"{p.num_params:,} params · {p.engine} engine")

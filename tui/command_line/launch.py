@@ -26,8 +26,9 @@ def run_app(args: argparse.Namespace, spec: RunSpec) -> int:
         # While the app runs, SIGTERM and SIGHUP are the app's to handle, as they were before start-up.
         cleanup.enter_context(signals_as_before())
         app = MicroGPTApp(spec, spec.dataset.description, temperature=args.temperature, final_samples=args.num_samples,
-                          step_log=log, checkpoint_path=args.checkpoint or args.resume)
-        # Whatever way the app ends, the training process must not outlive it.
-        cleanup.callback(app.connection.close)
+                          step_log=log, checkpoint_path=args.checkpoint or args.resume, pace=args.speed)
+        # Whatever way the app ends, the training process must not outlive it (the
+        # session's latest one: each earlier one was closed when its run was replaced).
+        cleanup.callback(lambda: app.connection.close())
         app.run()
     return app.return_code or 0

@@ -30,6 +30,15 @@ FILL = " ▁▂▃▄▅▆▇█"  # eighths of a cell, for a curve finer than 
 
 
 @dataclass(frozen=True)
+class EarlierRun:
+    """A finished or replaced run of this session, drawn muted under the current one."""
+
+    number: int
+    label: str  # what differs from run 1, e.g. "lr 0.03"
+    smoothed: list[float]
+
+
+@dataclass(frozen=True)
 class ValidationPoint:
     step: int
     loss: float
@@ -68,7 +77,9 @@ class LossCurve(Widget):
     goes. The y axis is labelled in loss units (nats per character).
     """
 
-    COMPONENT_CLASSES = {"loss-curve--fill", "loss-curve--uniform", "loss-curve--validation", "loss-curve--axis"}
+    COMPONENT_CLASSES = {
+        "loss-curve--fill", "loss-curve--uniform", "loss-curve--validation", "loss-curve--axis", "loss-curve--earlier",
+    }
 
     AXIS_WIDTH = 6  # "3.30 ┤"
 
@@ -77,6 +88,8 @@ class LossCurve(Widget):
         self.history = history
         self.total_steps = 1
         self.uniform_loss: float | None = None
+        self.earlier: list[EarlierRun] = []  # each drawn with its run number, under the current run
+        self.segment_starts: list[int] = []  # steps where "train more" began a new learning-rate decay
         self._strips: list[Strip] | None = None  # the drawing, until the data or size change
 
     def value_range(self) -> tuple[float, float]:
@@ -86,18 +99,26 @@ class LossCurve(Widget):
             values += [h.best_smoothed[1], h.highest_smoothed]
         if self.uniform_loss is not None:
             values.append(self.uniform_loss)
+        for run in self.earlier:
+            if run.smoothed:
+                values += [min(run.smoothed), max(run.smoothed)]
         if not values:
             return 0.0, 1.0
         lo = math.floor(min(values) * 10 - 1) / 10  # a little room under the lowest point
         hi = math.ceil(max(values) * 10) / 10
         return lo, max(hi, lo + 0.1)
 
-    def column_values(self, columns: int) -> list[float | None]:
-        """The smoothed loss at the end of each column's share of the run; None if not reached."""
-        smoothed = self.history.smoothed
+    @property
+    def axis_steps(self) -> int:
+        """The x axis spans the longest run on the chart."""
+        return max([self.total_steps, *(len(run.smoothed) for run in self.earlier)])
+
+    def column_values(self, columns: int, smoothed: list[float] | None = None) -> list[float | None]:
+        """The smoothed loss at the end of each column's share of the axis; None if not reached."""
+        smoothed = self.history.smoothed if smoothed is None else smoothed
         values: list[float | None] = []
         for column in range(columns):
-            last_step = math.ceil((column + 1) * self.total_steps / columns)
+            last_step = math.ceil((column + 1) * self.axis_steps / columns)
             values.append(smoothed[last_step - 1] if last_step <= len(smoothed) else None)
         return values
 
@@ -122,9 +143,9 @@ class LossCurve(Widget):
         if rows < 2 or columns < 4:
             return []
         base = self.rich_style
-        fill, uniform, marker, axis = (
+        fill, uniform, marker, axis, earlier = (
             base + self.get_component_rich_style(f"loss-curve--{part}")
-            for part in ("fill", "uniform", "validation", "axis")
+            for part in ("fill", "uniform", "validation", "axis", "earlier")
         )
         lo, hi = self.value_range()
 
@@ -136,10 +157,17 @@ class LossCurve(Widget):
 
         levels = [None if v is None else eighths(v) for v in self.column_values(columns)]
         uniform_row = row_of(self.uniform_loss) if self.uniform_loss is not None else None
-        markers = set()
-        for point in self.history.validation:
-            column = min(columns - 1, max(0, math.ceil(point.step * columns / self.total_steps) - 1))
-            markers.add((row_of(point.loss), column))
+        def column_of(step: int) -> int:
+            return min(columns - 1, max(0, math.ceil(step * columns / self.axis_steps) - 1))
+
+        markers = {(row_of(point.loss), column_of(point.step)) for point in self.history.validation}
+        # Earlier runs: each column of each run marked with the run's number, newest on top.
+        traces: dict[tuple[int, int], str] = {}
+        for run in self.earlier:
+            for c, value in enumerate(self.column_values(columns, run.smoothed)):
+                if value is not None:
+                    traces[(row_of(value), c)] = str(run.number % 10)
+        segment_columns = {column_of(step + 1) for step in self.segment_starts}
 
         strips = []
         for r in range(rows):
@@ -152,16 +180,27 @@ class LossCurve(Widget):
             for c, level in enumerate(levels):
                 if (r, c) in markers:
                     cells.append(("◆", marker))
+                elif (r, c) in traces and not (level is not None and level >= below + 8):
+                    cells.append((traces[(r, c)], earlier))
                 elif level is not None and level > below:
                     cells.append((FILL[min(8, level - below)], fill))
+                elif c in segment_columns:
+                    cells.append(("┊", axis))
                 elif r == uniform_row:
                     cells.append(("╌", uniform))
                 else:
                     cells.append((" ", base))
             strips.append(_strip(cells, width, base))
-        end = f"{self.total_steps} steps"
+        end = f"{self.axis_steps} steps"
         strips.append(_strip([(" " * (self.AXIS_WIDTH - 1) + "0" + end.rjust(columns), axis)], width, base))
         return strips
+
+    def legend(self) -> Text:
+        """Which digit draws which earlier run, and what differs in each."""
+        style = self.get_component_rich_style("loss-curve--earlier")
+        parts = [Text.assemble((str(run.number % 10), style), f" run {run.number}" + (f" · {run.label}" if run.label else ""))
+                 for run in self.earlier]
+        return Text("   ").join(parts)
 
 
 def _strip(cells: list[tuple[str, Style]], width: int, base: Style) -> Strip:
@@ -184,6 +223,7 @@ class LossPane(Vertical):
         super().__init__(**kwargs)
         self.history = LossHistory()
         self.vocab_size: int | None = None
+        self.this_run = ""
         self._dirty = False
         self._strip_width: int | None = None  # the strip's width in columns; None: all of the pane
 
@@ -201,8 +241,21 @@ class LossPane(Vertical):
     def set_run(self, total_steps: int, vocab_size: int) -> None:
         curve = self.query_one(LossCurve)
         curve.total_steps = total_steps
+        curve.segment_starts = []
         self.vocab_size = vocab_size
         curve.uniform_loss = math.log(vocab_size)
+        self._dirty = True
+
+    def set_earlier_runs(self, runs: list[EarlierRun], this_run: str) -> None:
+        """Earlier runs of the session to draw under this one; `this_run` names the current one."""
+        curve = self.query_one(LossCurve)
+        curve.earlier = list(runs)
+        self.this_run = this_run
+        self._dirty = True
+
+    def mark_segment(self, step: int) -> None:
+        """Training was extended at `step`: a new learning-rate decay starts there."""
+        self.query_one(LossCurve).segment_starts.append(step)
         self._dirty = True
 
     def add_steps(self, records: Iterable[StepRecord]) -> None:
@@ -210,9 +263,14 @@ class LossPane(Vertical):
             self.history.add(record.loss)
         self._dirty = True
 
-    def replace_history(self, losses: Iterable[float]) -> None:
-        """Start the curve again from a run's saved losses (a resumed or loaded run)."""
+    def set_total_steps(self, total_steps: int) -> None:
+        self.query_one(LossCurve).total_steps = total_steps
+        self._dirty = True
+
+    def replace_history(self, losses: Iterable[float], validation: Iterable[ValidationPoint] = ()) -> None:
+        """Start the curve again from a run's saved losses (a resumed or loaded run, or a new one)."""
         self.history = LossHistory()
+        self.history.validation.extend(validation)
         for loss in losses:
             self.history.add(loss)
         self.query_one(LossCurve).history = self.history
@@ -267,7 +325,12 @@ class LossPane(Vertical):
         else:
             validation = Text.assemble(("◆ ", marker), (f"validation: held-out names, every {VALIDATION_EVERY}+ steps", "dim"))
         uniform = Text("")
-        if self.vocab_size:
+        curve = self.query_one(LossCurve)
+        if curve.earlier:  # comparing runs: the legend takes this line
+            uniform = Text.assemble(("█", curve.get_component_rich_style("loss-curve--fill")), f" {self.this_run}   ",
+                                    curve.legend())
+            uniform.truncate(self.content_size.width or 200, overflow="ellipsis")
+        elif self.vocab_size:
             uniform = Text.assemble(
                 ("╌ ", "dim"), "uniform guess ", (f"{math.log(self.vocab_size):.3f}", "bold"), (f" = ln {self.vocab_size}", "dim"),
             )

@@ -8,9 +8,9 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Markdown
 
-from .panes.loss_pane import SMOOTHING
-from .panes.sample_pane import FINAL_SAMPLES, TEMPERATURE_STEP
-from .training.session import VALIDATION_EVERY, VALIDATION_NAMES, VALIDATION_SHARE
+from ..panes.loss_pane import SMOOTHING
+from ..panes.sample_pane import FINAL_SAMPLES, TEMPERATURE_STEP
+from ..training.session import VALIDATION_EVERY, VALIDATION_NAMES, VALIDATION_SHARE
 
 HELP = f"""\
 # How to read microgpt-tui
@@ -64,6 +64,15 @@ Choose one to see its values as a heatmap: rows of `wte` and `lm_head` are chara
 rows of `wpe` are positions. Switch the heatmap to the gradient, or to Adam's **m** (its
 running average of gradients) and **v** (of squared gradients).
 
+## Comparing runs
+
+Change one thing and watch what happens. **Train more** (`m`) starts a new linear decay of
+the learning rate from --lr over the added steps; a ┊ on the loss chart marks where it began.
+**New run** (`ctrl+n`) starts over with other settings in this same app; **branch** instead
+carries on from this step's exact weights, Adam moments and random generator, with another
+learning rate or length. Earlier runs stay on the loss chart as muted curves drawn with their
+number (`1`, `2`, ...), with a legend naming what each changed from run 1.
+
 ## Sample
 
 Type a prefix and press Enter for ten names that start with it, each marked **new** or
@@ -82,6 +91,11 @@ as many as --num-samples asks for).
 | `n` | take exactly one step (pauses first if running) |
 | `tab` / `shift+tab` | move to the next / previous control, pane by pane |
 | `[` / `]` | lower / raise the sampling temperature by {TEMPERATURE_STEP} |
+| `-` / `+` | train slower / faster: 1, 2, 5, 10, 20, 50, 100, 200 steps a second, or max |
+| `m` | train more: carry the run on for as many steps again (the palette offers 100, 1,000 or 10,000) |
+| `ctrl+n` | a new run with other settings, or a branch from this step, without quitting |
+| `ctrl+r` | the runs of this session, side by side; Enter shows a run's weights |
+| `ctrl+s` / `ctrl+o` | save the run to a checkpoint / open one as a new run |
 | `escape` | leave a text box, so the keys above work again |
 | `?` | this help |
 | `q` | quit |

@@ -25,11 +25,11 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Label, Select, Static
 
-from ..datasets import KNOWN_DATASETS, printable
-from ..engine.config import ConfigError, TrainConfig
-from ..engine.engines import ENGINES
-from .training.settings import RunSettings
-from .widgets.text_box import TextBox
+from ...datasets import KNOWN_DATASETS, printable
+from ...engine.config import ConfigError, TrainConfig
+from ...engine.engines import ENGINES
+from ..training.settings import RunSettings
+from ..widgets.text_box import TextBox
 
 # What a step costs, per parameter. Issue 13 measured the fast engine on this project's
 # machines at about 1.6 µs per parameter per step (100,000 parameters: 3 minutes for

@@ -8,7 +8,7 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label
 
-from .widgets.text_box import TextBox
+from ..widgets.text_box import TextBox
 
 
 class PathDialog(ModalScreen[str | None]):
