@@ -246,8 +246,10 @@ class MicroGPTApp(App[None]):
         if message.connection is not self.connection:
             return  # from a training process that has been replaced
         match message.report:
-            case protocol.Failed(reason):
+            case protocol.Failed(reason, diverged):
                 self._training_failed(reason)  # even while quitting: a failed save must stop the quit
+                if diverged and not self._shutting_down:
+                    self._offer_lower_learning_rate()
             case protocol.Saved(path, step):
                 self._checkpoint_saved(path, step)
             case _ if self._shutting_down:
@@ -553,6 +555,11 @@ class MicroGPTApp(App[None]):
     def _run_label(self) -> str:
         run = self.history.current
         return self._dataset_label if run.number == 1 else f"run {run.number} · {self._dataset_label}"
+
+    def _offer_lower_learning_rate(self) -> None:
+        """After a blow-up: the New run form, with the learning rate halved, ready to start."""
+        lr = self.history.current.settings.train.learning_rate
+        self.action_new_run(note=f"the loss blew up at lr {lr:g}; the form starts you at half that", halve_lr=True)
 
     def _remember_current_run(self) -> None:
         run = self.history.current

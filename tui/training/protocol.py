@@ -161,6 +161,7 @@ class Failed:
     """Something went wrong (the loss blew up, a save failed); the run is paused and says why in one line."""
 
     reason: str
+    diverged: bool = False  # the loss blew up: the app offers a new run with a lower learning rate
 
 
 @dataclass(frozen=True)

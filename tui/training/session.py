@@ -236,7 +236,7 @@ class TrainingSession:
             self._steps_left = 0
             self._send_steps()
             self._set_state(State.PAUSED)
-            self.send(Failed(f"{err}. Training is paused; lower --lr, or load a checkpoint (ctrl+o)."))
+            self.send(Failed(f"{err}. Training is paused; lower --lr, or load a checkpoint (ctrl+o).", diverged=True))
             self._send_snapshot()
             return
         except Exception as err:  # a bug or a numeric failure: keep the app alive and say so
