@@ -4,18 +4,22 @@ Driven by Pilot over the in-process stand-in for the training process; each new 
 the session gets a stand-in of its own.
 """
 
+import math
 import time
+from pathlib import Path
 
 import pytest
-
+from textual.app import App
 from textual.widgets import Input
+
+import microgpt_tui.tui.panes.loss_pane as loss_pane_module
 
 from microgpt_tui.engine import checkpoint
 from microgpt_tui.engine.config import ModelConfig, TrainConfig
 from microgpt_tui.engine.tokenizer import Tokenizer
-from microgpt_tui.engine.trainer import Trainer
+from microgpt_tui.engine.trainer import StepRecord, Trainer
 from microgpt_tui.tui.app import MicroGPTApp
-from microgpt_tui.tui.panes.loss_pane import LossCurve, LossPane
+from microgpt_tui.tui.panes.loss_pane import EarlierRun, LossCurve, LossPane
 from microgpt_tui.tui.screens.new_run_screen import NewRunScreen
 from microgpt_tui.tui.screens.runs_screen import RunsScreen
 from microgpt_tui.tui.training.bridge import InProcessTraining
@@ -225,3 +229,37 @@ async def test_ten_new_runs_leave_one_training_connection_open_and_eight_runs_re
         await pilot.pause(0.3)
         open_ones = [c for c in app.connections if not c.closed]
         assert open_ones == [app.connection] and len(app.connections) == 11
+
+
+async def test_a_blow_up_opens_the_new_run_form_with_the_learning_rate_halved():
+    app = make_app(steps=50, paused=False, lr=100.0)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: isinstance(app.screen, NewRunScreen))
+        await pilot.pause()
+        assert app.screen.query_one("#learning_rate", Input).value == "50"
+        assert "blew up" in str(app.screen.query_one("#new-run-note").content)
+        assert app.progress.state is State.PAUSED
+
+
+class ThreeRuns(App):
+    CSS_PATH = Path(loss_pane_module.__file__).parent / "loss_pane.tcss"
+
+    def compose(self):
+        yield LossPane()
+
+
+def made_up_curve(start: float, end: float, steps: int) -> list[float]:
+    return [end + (start - end) * math.exp(-step / (steps / 5)) for step in range(steps)]
+
+
+def test_the_loss_pane_with_three_runs(snap_compare):
+    async def three_runs(pilot):
+        pane = pilot.app.query_one(LossPane)
+        pane.set_run(total_steps=300, vocab_size=27)
+        pane.set_earlier_runs([EarlierRun(1, "", made_up_curve(3.3, 2.5, 300)),
+                               EarlierRun(2, "lr 0.03", made_up_curve(3.3, 2.8, 200))], "run 3 · n_embd 32")
+        pane.add_steps(StepRecord(step + 1, loss, 0.01, 0.001, "emma") for step, loss in
+                       enumerate(made_up_curve(3.3, 2.3, 150)))
+        await pilot.pause(0.3)
+
+    assert snap_compare(ThreeRuns(), terminal_size=(70, 24), run_before=three_runs)
