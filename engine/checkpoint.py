@@ -2,8 +2,10 @@
 
 A checkpoint holds everything a run is: the config, the training settings with the run's
 learning-rate schedule (its segments), the vocabulary, which data it trains on, the step,
-the weights, Adam's m and v, the random generator's state and the loss history. A file
-written before runs had segments has none in its settings: it is read as one, 0..steps.
+the weights, Adam's m and v, the random generator's state, the loss history and, for
+the last steps, the name each trained on and the probability the model gave each of its
+characters. A file written before runs had segments has none in its settings: it is read
+as one, 0..steps; one written before steps kept their names has an empty step history.
 Floats are written with repr(), which round-trips to the very same bits, so a resumed run
 continues exactly as if it had never stopped. It is JSON, never pickle: opening a file
 someone shared with you must not run their code.
@@ -38,12 +40,31 @@ MAX_INTEGER_DIGITS = 100
 
 MAX_NAME_CHARS = 4096  # the data set's name: a file name at most as long as a path may be
 
+# The step history keeps the last this many steps: about 70 bytes a step in the file, so
+# even a very long run's checkpoint stays within MAX_CHECKPOINT_BYTES.
+MAX_STEP_HISTORY = 100_000
+P_DIGITS = 4  # significant digits kept of each probability: what a reader needs, in a few bytes
+
 # Said after any problem inside the file: nothing the user passes can mend the file itself.
 WHAT_TO_DO = "use an intact checkpoint, or start a new run"
 
 
 class CheckpointError(ValueError):
     """A checkpoint that cannot be used; the message is one line, meant for the user."""
+
+
+@dataclass(frozen=True, slots=True)
+class StepTrace:
+    """What the run keeps of one step: the name it trained on, and the probability the
+    model gave each token it predicted (the name's characters, then BOS), before the update."""
+
+    doc: str
+    p: tuple[float, ...]
+
+    @classmethod
+    def of(cls, doc: str, predictions) -> "StepTrace":
+        """From a step's inference.Predictions, each p cut to P_DIGITS significant digits."""
+        return cls(doc, tuple(float(f"{pr.p:.{P_DIGITS}g}") for pr in predictions))
 
 
 @dataclass
@@ -60,6 +81,7 @@ class Checkpoint:
     adam_v: list[float]
     rng_state: tuple  # what random.Random.getstate() returns
     losses: list[float]
+    step_history: list[StepTrace] = field(default_factory=list)  # the last steps, oldest first, ending at `step`
     source: Path | None = field(default=None, compare=False)  # the file it was loaded from, for messages
 
     def to_json(self) -> dict:
@@ -79,6 +101,8 @@ class Checkpoint:
             "adam_v": layout.matrices(self.adam_v),
             "rng_state": {"version": version, "internal": list(internal), "gauss_next": gauss_next},
             "losses": self.losses,
+            "step_history": {"docs": [trace.doc for trace in self.step_history],
+                             "p": [list(trace.p) for trace in self.step_history]},
         }
 
 
@@ -246,7 +270,10 @@ def _parse(path: Path, text: str):
         raise CheckpointError(f"checkpoint {path} is broken: its lists nest too deep to read, where a checkpoint's "
                               f"nest four deep; {WHAT_TO_DO}") from None
     except json.JSONDecodeError as err:
-        cut_short = err.pos >= len(text.rstrip()) or err.msg.startswith("Unterminated")
+        # a file cut off mid-number fails before its end, but a whole checkpoint ends with "}"
+        whole = text.rstrip()
+        cut_short = (err.pos >= len(whole) or err.msg.startswith("Unterminated")
+                     or (whole.lstrip().startswith("{") and not whole.endswith("}")))
         where = "it ends too early (truncated?)" if cut_short else f"line {err.lineno}: {err.msg}"
         raise CheckpointError(f"checkpoint {path} is not valid JSON: {where}") from None
 
@@ -297,6 +324,8 @@ def _from_json(data: dict) -> Checkpoint:
         config=config, train=train, engine=engine, chars=chars, dataset_name=dataset_name,
         dataset_sha256=dataset_sha256, step=step, params=params, adam_m=adam_m, adam_v=adam_v,
         rng_state=_rng_state(data["rng_state"]), losses=_losses(data["losses"], step),
+        # written before steps kept their names: none known
+        step_history=_step_history(data["step_history"], step, chars, config) if "step_history" in data else [],
     )
 
 
@@ -363,6 +392,33 @@ def _losses(losses, step: int) -> list[float]:
         if not _is_number(loss) or not math.isfinite(loss):
             raise CheckpointError(f"the loss of step {i + 1} is {_show(loss)}, not a finite number")
     return [float(x) for x in losses]
+
+
+def _step_history(history, step: int, chars: list[str], config: ModelConfig) -> list[StepTrace]:
+    """The last steps' names and probabilities: each name in the vocabulary, with one p in 0..1
+    per token a step predicts on it (its characters then BOS, at most block_size)."""
+    if not (isinstance(history, dict) and set(history) == {"docs", "p"}
+            and isinstance(history["docs"], list) and isinstance(history["p"], list)):
+        raise CheckpointError("step_history should hold two lists, docs and p")
+    docs, probabilities = history["docs"], history["p"]
+    if len(docs) != len(probabilities) or len(docs) > min(step, MAX_STEP_HISTORY):
+        raise CheckpointError(f"step_history should hold as many docs as p, at most {min(step, MAX_STEP_HISTORY)} "
+                              f"(the run's last steps), but holds {len(docs)} and {len(probabilities)}")
+    known = set(chars)
+    traces = []
+    for i, (doc, p) in enumerate(zip(docs, probabilities)):
+        which = f"step_history entry {i}"
+        if not isinstance(doc, str) or not doc or not set(doc) <= known:
+            raise CheckpointError(f"{which}: {_show(doc)} is not a name in the vocabulary")
+        predicted = min(config.block_size, len(doc) + 1)
+        if not isinstance(p, list) or len(p) != predicted:
+            held = f"{len(p)}" if isinstance(p, list) else _show(p)
+            raise CheckpointError(f"{which} should hold {predicted} probabilities for {_show(doc)}, but holds {held}")
+        for x in p:
+            if not _is_number(x) or not 0 < x <= 1:
+                raise CheckpointError(f"{which} holds {_show(x)}, which is not a probability above 0")
+        traces.append(StepTrace(doc, tuple(float(x) for x in p)))
+    return traces
 
 
 def _rng_state(rng) -> tuple:

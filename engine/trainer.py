@@ -2,18 +2,21 @@
 
 The trainer holds everything a run is: the config, the parameters, Adam's moments, the
 step count, the random generator and the shuffled documents. Each call to step() trains
-on one document and returns a small StepRecord; extend() adds steps to the run's
-learning-rate schedule. Nothing else changes the state.
+on one document and returns a small StepRecord, with what the model predicted at each
+position of the document before the update; the run keeps each step's name and
+probabilities in its history. extend() adds steps to the run's learning-rate schedule.
+Nothing else changes the state.
 """
 
 import math
 import random
 import time
+from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from . import fast
-from .checkpoint import Checkpoint, CheckpointError
+from .checkpoint import MAX_STEP_HISTORY, Checkpoint, CheckpointError, StepTrace
 from .config import ModelConfig, TrainConfig
 from .engines import DEFAULT_ENGINE, get_engine
 from .optim import AdamState, learning_rate_at
@@ -49,6 +52,9 @@ class StepRecord:
     lr: float  # the learning rate this step used
     seconds: float  # wall time of the step: forward, backward and Adam
     doc: str  # the document trained on
+    # what the model predicted at each position of doc before the update (an
+    # inference.Prediction each), read off the very softmax the loss came from
+    predictions: tuple = ()
 
 
 class Trainer:
@@ -82,6 +88,10 @@ class Trainer:
         self.previous_params = self.params
         self.step_count = 0
         self.losses: list[float] = []
+        # The name and per-position probabilities of each of the last steps (all of them
+        # but for very long runs, or a run resumed from a checkpoint saved without them).
+        self.history: deque[StepTrace] = deque(maxlen=MAX_STEP_HISTORY)
+        self.last_step: StepRecord | None = None  # the last step this trainer took; None if none since made or loaded
 
     @property
     def done(self) -> bool:
@@ -98,6 +108,14 @@ class Trainer:
     def next_document(self) -> str:
         return self.train_docs[self.step_count % len(self.train_docs)]
 
+    def last_document(self) -> str | None:
+        """The name the last step trained on; None before the first step."""
+        if self.history:
+            return self.history[-1].doc
+        if not self.step_count:
+            return None
+        return self.train_docs[(self.step_count - 1) % len(self.train_docs)]
+
     def step(self) -> StepRecord:
         """Train on the next document. If the numbers blow up, raise TrainingDiverged and change nothing."""
         if self.done:
@@ -108,8 +126,9 @@ class Trainer:
         t = self.train
         lr = learning_rate_at(t.learning_rate, self.step_count, t.steps, t.segment_starts)
         adam_before = AdamState(self.adam.m, self.adam.v)
+        predictions = []  # filled by the forward pass that computes the loss
         try:
-            loss, grads = self.engine.loss_and_grads(self.config, self.weights(), tokens)
+            loss, grads = self.engine.loss_and_grads(self.config, self.weights(), tokens, predictions)
             flat_grads = self.layout.flatten(grads)
             params = self.engine.adam_update(self.params, flat_grads, self.adam, self.step_count + 1, lr, t.beta1, t.beta2, t.eps)
         except (ArithmeticError, ValueError):
@@ -124,7 +143,9 @@ class Trainer:
         self.params = params
         self.step_count += 1
         self.losses.append(loss)
-        return StepRecord(self.step_count, loss, lr, time.perf_counter() - start, doc)
+        self.history.append(StepTrace.of(doc, predictions))
+        self.last_step = StepRecord(self.step_count, loss, lr, time.perf_counter() - start, doc, tuple(predictions))
+        return self.last_step
 
     def extend(self, extra_steps: int) -> None:
         """Train `extra_steps` more: a new segment of the schedule, from the run's last step on.
@@ -141,7 +162,7 @@ class Trainer:
             config=self.config, train=self.train, engine=self.engine_name, chars=list(self.tokenizer.chars),
             dataset_name=dataset_name, dataset_sha256=dataset_sha256, step=self.step_count,
             params=list(self.params), adam_m=list(self.adam.m), adam_v=list(self.adam.v),
-            rng_state=self.rng.getstate(), losses=list(self.losses),
+            rng_state=self.rng.getstate(), losses=list(self.losses), step_history=list(self.history),
         )
 
     @classmethod
@@ -162,6 +183,7 @@ class Trainer:
         trainer.adam = AdamState(list(saved.adam_m), list(saved.adam_v))
         trainer.step_count = saved.step
         trainer.losses = list(saved.losses)
+        trainer.history.extend(saved.step_history)
         trainer.rng.setstate(saved.rng_state)
         return trainer
 

@@ -27,6 +27,8 @@ def make_checkpoint(seed=0, step=2):
         dataset_name="tiny", dataset_sha256="0" * 64, step=step, params=params,
         adam_m=[x / 3 for x in params], adam_v=[x * x for x in params][: layout.size],
         rng_state=rng.getstate(), losses=[1.5, 1.25][:step],
+        # the steps' names and per-position p: "ab" predicts a, b, BOS; "cabc" its first block_size (4)
+        step_history=[checkpoint.StepTrace("ab", (0.25, 0.5, 0.125)), checkpoint.StepTrace("cabc", (0.3, 0.2, 0.1, 0.4))][:step],
     )
 
 
@@ -158,6 +160,13 @@ BAD_FILES = {
     "segment past the end": (lambda d: set_value(d, ["train", "segment_starts"], [0, 10]), "each below steps (10)"),
     "segments a string": (lambda d: set_value(d, ["train", "segment_starts"], "0"), "train.segment_starts should be a list of whole numbers"),
     "no segments": (lambda d: set_value(d, ["train", "segment_starts"], []), "train.segment_starts should be a list"),
+    "step history not two lists": (lambda d: set_value(d, ["step_history"], [["ab", [0.5]]]), "step_history should hold two lists"),
+    "more steps in the history than taken": (lambda d: (d["step_history"]["docs"].append("ab"), d["step_history"]["p"].append([0.5] * 3)),
+                                             "at most 2 (the run's last steps), but holds 3 and 3"),
+    "history name outside the vocabulary": (lambda d: set_value(d, ["step_history", "docs", 0], "xy"), "'xy' is not a name in the vocabulary"),
+    "history p count": (lambda d: d["step_history"]["p"][1].pop(), "should hold 4 probabilities for 'cabc', but holds 3"),
+    "history p of 0": (lambda d: set_value(d, ["step_history", "p", 0, 1], 0), "holds 0, which is not a probability above 0"),
+    "history p above 1": (lambda d: set_value(d, ["step_history", "p", 0, 1], 1.5), "holds 1.5, which is not a probability"),
 }
 
 
@@ -173,6 +182,13 @@ def test_every_bad_file_gets_one_clear_line(tmp_path, case):
     assert phrase in message
     assert "Traceback" not in message and len(message) < 400
     assert path.read_bytes() == before  # loading never changes the file
+
+
+def test_a_checkpoint_written_before_steps_kept_their_names_loads_with_none_known(tmp_path):
+    path = corrupt(tmp_path, lambda d: d.pop("step_history"))
+    loaded = checkpoint.load(path)
+    assert loaded.step_history == []
+    assert loaded.losses == [1.5, 1.25] and loaded.step == 2  # the rest as before
 
 
 def test_a_checkpoint_that_loads_can_be_trained_on(tmp_path):
@@ -309,8 +325,27 @@ def test_resume_is_exact_bit_for_bit(engine, names_path, tmp_path):
     assert resumed.engine_name == engine and resumed.step_count == stop_at
     resumed_losses = [resumed.step().loss for _ in range(steps - stop_at)]
     assert resumed.losses == straight_losses  # the whole history, to the last bit
+    assert list(resumed.history) == list(straight.history)  # each step's name and p's, saved and carried on
     assert resumed_losses == straight_losses[stop_at:]
     assert samples(resumed) == straight_samples
+
+
+@pytest.mark.parametrize("engine", list(ENGINES))
+def test_a_run_resumed_from_an_older_checkpoint_knows_only_the_steps_it_took_since(engine, tmp_path):
+    docs = ["emma", "olivia", "ava", "isabella", "sophia", "mia", "amelia", "harper"] * 3
+    config = ModelConfig(vocab_size=len(set("".join(docs))) + 1, n_embd=8, n_head=2, block_size=8)
+    first = Trainer(docs, config, TrainConfig(steps=6), engine=engine)
+    for _ in range(3):
+        first.step()
+    path = tmp_path / "old.json"
+    checkpoint.save(first.checkpoint("names", ""), path)
+    data = json.loads(path.read_text())
+    del data["step_history"]  # as written before steps kept their names
+    path.write_text(json.dumps(data))
+    resumed = Trainer.from_checkpoint(checkpoint.load(path), docs)
+    assert list(resumed.history) == [] and resumed.last_document() == first.last_document()
+    records = [resumed.step() for _ in range(2)]
+    assert [trace.doc for trace in resumed.history] == [r.doc for r in records] == [first.next_document(), first.train_docs[4]]
 
 
 def test_resume_refuses_data_with_another_vocabulary(tmp_path):

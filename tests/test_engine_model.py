@@ -108,3 +108,41 @@ def test_a_model_too_big_for_pure_python_is_refused_with_its_size():
     with pytest.raises(ConfigError, match=r"fewer distinct characters \(it has 40,000\)"):
         ModelConfig(vocab_size=40_001, n_embd=16).validate()
     assert ModelConfig(vocab_size=27, n_embd=4000).num_params > MAX_PARAMS
+
+
+# --- a training step reports each position's prediction from its own forward pass ---
+
+from microgpt_tui.engine import inference  # noqa: E402
+from microgpt_tui.engine.config import TrainConfig  # noqa: E402
+from microgpt_tui.engine.engines import ENGINES  # noqa: E402
+from microgpt_tui.engine.trainer import Trainer  # noqa: E402
+
+STEP_NAMES = ["emma", "olivia", "ava", "isabella", "sophia", "mia", "amelia", "harper", "evelyn", "abigail"] * 2
+
+
+@pytest.mark.parametrize("engine", list(ENGINES))
+def test_a_step_reports_what_it_predicted_at_each_position_before_the_update(engine):
+    config = ModelConfig(vocab_size=len(set("".join(STEP_NAMES))) + 1, n_embd=8, n_head=2, block_size=6)
+    trainer = Trainer(STEP_NAMES, config, TrainConfig(steps=10), engine=engine)
+    for _ in range(3):
+        weights_before = trainer.weights()
+        record = trainer.step()
+        tokens = trainer.tokenizer.encode_document(record.doc)
+        # the weights the step started from, position by position; a name longer than the block is cut
+        expected = inference.score_document(config, weights_before, tokens)
+        assert len(record.predictions) == min(config.block_size, len(record.doc) + 1)
+        assert [pr.target for pr in record.predictions] == [pr.target for pr in expected]
+        assert [pr.p for pr in record.predictions] == pytest.approx([pr.p for pr in expected], rel=1e-14)
+        assert [[token for token, _ in pr.top] for pr in record.predictions] == [[token for token, _ in pr.top] for pr in expected]
+        assert inference.mean_surprise(record.predictions) == pytest.approx(record.loss, rel=1e-15)
+        # the run keeps the name and the p's, to 4 significant digits
+        assert trainer.history[-1].doc == record.doc == trainer.last_document()
+        assert trainer.history[-1].p == pytest.approx([pr.p for pr in record.predictions], rel=1e-3)
+    assert [trace.doc for trace in trainer.history] == trainer.train_docs[:3]
+    assert trainer.last_step is record
+
+
+def test_before_the_first_step_no_name_has_been_trained_on():
+    config = ModelConfig(vocab_size=len(set("".join(STEP_NAMES))) + 1, n_embd=8, n_head=2, block_size=6)
+    trainer = Trainer(STEP_NAMES, config, TrainConfig(steps=10))
+    assert trainer.last_document() is None and trainer.last_step is None and not trainer.history
