@@ -57,24 +57,44 @@ async def type_word(pilot, word: str) -> None:
 
 async def test_follows_the_training_document_until_the_user_types(two_snapshots):
     first, second = two_snapshots
-    assert first.current_doc != second.current_doc
+    assert first.trained_on != second.trained_on
     app = AttentionApp(first)
     async with app.run_test(size=(120, 30)) as pilot:
         pane = app.pane
         assert pane.following_training
-        assert pane.word == first.current_doc
+        assert pane.word == first.trained_on
         pane.show_snapshot(second)
-        assert pane.word == second.current_doc
-        assert "following training" in text_of(app, "#attention-info")
+        assert pane.word == second.trained_on
+        # the step the grids are for, and the name it trained on
+        assert text_of(app, "#attention-info") == f"following step 3: {second.trained_on!r}"
 
         await type_word(pilot, "ava")
         assert pane.word == "ava" and not pane.following_training
         pane.show_snapshot(first)
         assert pane.word == "ava"  # the user's word stays while training moves on
-        assert "your word: 'ava'" in text_of(app, "#attention-info")
+        assert text_of(app, "#attention-info") == "your word: 'ava' · step 2"
 
         await pilot.press("backspace", "backspace", "backspace")  # an empty box follows again
-        assert pane.word == first.current_doc and pane.following_training
+        assert pane.word == first.trained_on and pane.following_training
+
+
+async def test_follows_the_name_the_last_step_trained_on_not_the_next_one():
+    """Paused after step k, the grids are for step k's name: the loss shown is that name's."""
+    vocab_size = Tokenizer.from_documents(FIFTY_NAMES).vocab_size
+    trainer = Trainer(FIFTY_NAMES, ModelConfig(vocab_size=vocab_size), TrainConfig(steps=20, seed=42))
+    before = snapshot_of(trainer)
+    record = trainer.step()
+    after = snapshot_of(trainer)
+    assert after.trained_on == record.doc != trainer.next_document()
+    app = AttentionApp(before)
+    async with app.run_test(size=(120, 30)) as pilot:
+        # before any step: no step to follow; the grids show the name step 1 will train on
+        assert app.pane.word == record.doc
+        assert text_of(app, "#attention-info") == f"no step yet · next: {record.doc!r}"
+        app.pane.show_snapshot(after)
+        await pilot.pause()
+        assert app.pane.word == record.doc
+        assert text_of(app, "#attention-info") == f"following step 1: {record.doc!r}"
 
 
 async def test_each_head_gets_a_lower_triangular_grid_labelled_with_the_characters(model_snapshot):
@@ -205,7 +225,7 @@ async def test_a_snapshot_given_before_the_pane_is_mounted_is_drawn(model_snapsh
     async with app.run_test(size=(120, 30)) as pilot:
         await pilot.pause()
         assert len(app.query(Heatmap)) == model_snapshot.config.n_head
-        assert app.query_one(AttentionPane).word == model_snapshot.current_doc
+        assert app.query_one(AttentionPane).word == model_snapshot.trained_on
 
 
 def test_attention_pane_look(model_snapshot, snap_compare):

@@ -78,7 +78,7 @@ class AttentionPane(Widget):
 
     @property
     def following_training(self) -> bool:
-        """True while the word box is empty: the grids then show the current training document."""
+        """True while the word box is empty: the grids then show the name the last step trained on."""
         return not self._children_mounted or not self.query_one("#attention-word", Input).value
 
     # ----- keys -----
@@ -111,7 +111,8 @@ class AttentionPane(Widget):
             return
         s = self._snapshot
         typed = self.query_one("#attention-word", Input).value
-        word = typed or s.current_doc
+        # the name the last step trained on; before the first step, the one it will train on
+        word = typed or s.trained_on or s.next_doc or ""
         unknown = s.tokenizer.unknown_chars(word)
         if unknown:
             shown = " ".join(repr(ch) for ch in unknown)
@@ -147,8 +148,15 @@ class AttentionPane(Widget):
         self._describe_cell()
 
     def _show_info(self, following: bool) -> None:
-        n_layer = self._snapshot.config.n_layer
-        source = f"following training: {self.word!r}" if following else f"your word: {self.word!r}"
+        """Which word the grids are for, and after which step: the step every pane shows."""
+        s = self._snapshot
+        n_layer = s.config.n_layer
+        if not following:
+            source = f"your word: {self.word!r}" + (f" · step {s.step}" if s.step else "")
+        elif s.trained_on is None:
+            source = f"no step yet · next: {self.word!r}"  # the name the first step will train on
+        else:
+            source = f"following step {s.step}: {self.word!r}"
         layer = f" · layer {self.selected_layer} of {n_layer} (< >)" if n_layer > 1 else ""
         self.query_one("#attention-info", Static).update(source + layer)
 

@@ -1,9 +1,10 @@
 """The Parameters pane: every weight matrix, its live statistics, and a heatmap of one of them.
 
-The table has a row per matrix with its shape, the spread of its values, the size of its
-last gradient and how far the last step moved it relative to its size (update/weight). The
-heatmap below draws the chosen matrix cell by cell: its values, its gradient, or Adam's two
-running averages m and v.
+The table has a row per matrix with its shape, the spread of its values, the size of the
+last step's gradient and how far that step moved it relative to its size (update/weight).
+The heatmap below draws the chosen matrix cell by cell: its values, the last step's
+gradient, the change that step made to each weight, or Adam's two running averages m and v.
+Like every pane, it says which step it shows and which name that step trained on.
 """
 
 from rich.text import Text
@@ -22,27 +23,35 @@ from ..training.snapshot import ModelSnapshot
 # What the heatmap can show, in the order `g` cycles through them: (kind, name, meaning)
 KINDS = [
     ("value", "value", "the weights themselves"),
-    ("grad", "gradient", "how the loss grows as each weight grows, from the last step"),
+    ("grad", "gradient", "how the loss grows as each weight grows"),
+    ("update", "update", "the change the step made to each weight: after − before"),
     ("m", "Adam m", "the running average of gradients: the direction each weight is moving"),
     ("v", "Adam v", "the running average of squared gradients: it sets each weight's step size"),
 ]
 KIND_NAMES = [kind for kind, _, _ in KINDS]
+STEP_KINDS = {"grad", "update"}  # what the last step alone made: unknown until a step is taken here
 
-STAT_COLUMNS = ["mean", "std", "min", "max", "|grad|", "update/weight"]
+# A half-width pane at 120 columns holds about 56 columns of table: the spread of the
+# values (std), the size of the gradient and how far the step moved the matrix fit beside
+# its name and shape; mean, min and max would push the last two off screen.
+STAT_COLUMNS = ["std", "|grad|", "update/weight"]
 
 
 def stat_cells(stats: MatrixStats) -> list[Text]:
     """One table row's numbers, right-aligned so the decimal points line up."""
-    v = stats.value
     numbers = [
-        f"{v.mean:+.3f}",
-        f"{v.std:.3f}",
-        f"{v.min:+.3f}",
-        f"{v.max:+.3f}",
+        f"{stats.value.std:.3f}",
         f"{stats.grad.norm:.3f}",
         f"{stats.update_ratio:.1e}",
     ]
     return [Text(number, justify="right") for number in numbers]
+
+
+def step_words(snapshot: ModelSnapshot) -> str:
+    """Which step the pane shows: "step 17 · 'kayle'", or that there has been none."""
+    if snapshot.trained_on is None:
+        return "no step taken yet"
+    return f"step {snapshot.step} · {printable(snapshot.trained_on)!r}"
 
 
 def row_labels(name: str, rows: int, snapshot: ModelSnapshot) -> tuple[list[str], str]:
@@ -64,7 +73,8 @@ class ParametersPane(Widget):
     BORDER_TITLE = "Parameters"
 
     BINDINGS = [
-        Binding("g", "cycle_kind", "value/grad/m/v", tooltip="Show the values, the gradient, Adam's m or Adam's v"),
+        Binding("g", "cycle_kind", "value/grad/update/m/v",
+                tooltip="Show the values, the last step's gradient or update, Adam's m or Adam's v"),
     ]
 
     def __init__(self, *, id: str | None = None, classes: str | None = None):
@@ -110,7 +120,7 @@ class ParametersPane(Widget):
         self._redraw()
 
     def set_kind(self, kind: str) -> None:
-        """Show "value", "grad", "m" or "v" in the heatmap."""
+        """Show "value", "grad", "update", "m" or "v" in the heatmap."""
         self.kind = kind
         buttons = list(self.query(RadioButton))
         buttons[KIND_NAMES.index(kind)].value = True  # RadioSet turns the others off
@@ -190,15 +200,22 @@ class ParametersPane(Widget):
         _, kind_name, meaning = KINDS[KIND_NAMES.index(self.kind)]
         rows, cols = len(matrix), len(matrix[0])
         number = "{:+.3g}" if scale.diverging else "{:.3g}"
+        if self.kind in STEP_KINDS and s.step and not s.step_known:
+            why = f"  (step {s.step} was taken before the run was loaded; its {kind_name} was not saved)"
+        elif largest == 0:
+            why = "  (all zero: no step taken yet)"
+        else:
+            why = ""
         heading = Text.assemble(
+            (step_words(s), "bold"), " · ",
             (self.matrix_name, "bold"),
-            f" {rows}×{cols}, {what_rows_are} · ",
+            f" {rows}×{cols}, {what_rows_are}\n",
             (kind_name, "bold"),
             f": {meaning}\n",
             f"colour scale {number.format(scale.low)} ",
             *scale_legend(scale, 16),
             f" {number.format(scale.high)}",
-            "  (all zero: no step taken yet)" if largest == 0 else "",
+            why,
         )
         self.query_one("#params-heading", Static).update(heading)
         self._describe_cell()

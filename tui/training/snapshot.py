@@ -3,6 +3,10 @@
 The training process sends one of these now and then (and whenever training pauses or
 steps). Panes draw from it and run their own cheap plain-float inference on its weights;
 they never touch the trainer.
+
+A snapshot describes the last step taken, step `step`: the weights after it, the name it
+trained on, its gradient and the update it made. Every pane names that step, so they all
+tell of the same one.
 """
 
 from dataclasses import dataclass
@@ -13,32 +17,40 @@ from ...engine.stats import MatrixStats, matrix_stats
 from ...engine.tokenizer import Tokenizer
 from ...engine.trainer import Trainer
 
+KINDS = ("value", "grad", "update", "m", "v")  # what matrix() can give
+
 
 @dataclass(frozen=True)
 class ModelSnapshot:
-    step: int  # steps taken when the snapshot was made
+    step: int  # steps taken when the snapshot was made: the last one is step `step`
     total_steps: int
     config: ModelConfig
     tokenizer: Tokenizer
-    weights: dict[str, Matrix]
-    grads: dict[str, Matrix]  # the last step's gradients
+    weights: dict[str, Matrix]  # after step `step`
+    grads: dict[str, Matrix]  # the gradient of step `step`'s loss
+    updates: dict[str, Matrix]  # what step `step` changed: weights after it minus weights before
     adam_m: dict[str, Matrix]
     adam_v: dict[str, Matrix]
     stats: list[MatrixStats]
-    current_doc: str  # the document the next step trains on
+    trained_on: str | None  # the name step `step` trained on; None before the first step
+    next_doc: str | None  # the name the next step will train on; None when the run is done
+    # False before the first step, and for a run just loaded from a checkpoint (which keeps
+    # no gradient): grads and updates are then zeros, not those of step `step`
+    step_known: bool = True
 
     @property
     def done(self) -> bool:
         return self.step >= self.total_steps
 
     def matrix(self, name: str, kind: str = "value") -> Matrix:
-        """One matrix as "value", "grad", "m" or "v"."""
-        source = {"value": self.weights, "grad": self.grads, "m": self.adam_m, "v": self.adam_v}[kind]
+        """One matrix as "value", "grad", "update", "m" or "v"."""
+        source = {"value": self.weights, "grad": self.grads, "update": self.updates, "m": self.adam_m, "v": self.adam_v}[kind]
         return source[name]
 
 
 def snapshot_of(trainer: Trainer) -> ModelSnapshot:
     layout: ParamLayout = trainer.layout
+    updates = [after - before for after, before in zip(trainer.params, trainer.previous_params)]
     return ModelSnapshot(
         step=trainer.step_count,
         total_steps=trainer.train.steps,
@@ -46,8 +58,11 @@ def snapshot_of(trainer: Trainer) -> ModelSnapshot:
         tokenizer=trainer.tokenizer,
         weights=layout.matrices(trainer.params),
         grads=layout.matrices(trainer.grads),
+        updates=layout.matrices(updates),
         adam_m=layout.matrices(trainer.adam.m),
         adam_v=layout.matrices(trainer.adam.v),
         stats=matrix_stats(layout, trainer.params, trainer.grads, trainer.previous_params, trainer.adam.m, trainer.adam.v),
-        current_doc=trainer.next_document() if not trainer.done else trainer.train_docs[(trainer.step_count - 1) % len(trainer.train_docs)],
+        trained_on=trainer.last_document(),
+        next_doc=None if trainer.done else trainer.next_document(),
+        step_known=trainer.last_step is not None and trainer.last_step.step == trainer.step_count,
     )
