@@ -14,9 +14,10 @@ app's on_training_report.
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from ...engine.checkpoint import Checkpoint
+from ...engine.baselines import Baselines
+from ...engine.checkpoint import Checkpoint, StepTrace
 from ...engine.config import TrainConfig
 from ...engine.trainer import StepRecord
 from .settings import RunSettings
@@ -125,6 +126,11 @@ class Ready:
     training_names: frozenset[str]  # the documents the run trains on (not the held-out ones)
     losses: tuple[float, ...] = ()  # the loss of every step so far: a resumed run's history
     train: TrainConfig | None = None  # its training settings: steps (the total), learning_rate, segments
+    # the losses of counting models on the held-out names, to read the validation loss against
+    # (None with no names held out); worked out from the data, so left out of comparisons
+    baselines: Baselines | None = field(default=None, compare=False)
+    # the names and per-position p's of the run's last steps so far (a resumed run may have none)
+    step_history: tuple[StepTrace, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ from collections.abc import Callable
 from dataclasses import replace
 
 from ...engine import checkpoint
+from ...engine.baselines import baselines
 from ...engine.checkpoint import CheckpointError
 from ...engine.config import ConfigError
 from ...engine.trainer import StepRecord, Trainer, TrainingDiverged
@@ -73,7 +74,9 @@ class TrainingSession:
         self._pending: list[StepRecord] = []
         self._training_seconds = self._validation_seconds = 0.0
         self._last_steps_sent = self._last_snapshot_sent = self.clock()
-        self.send(Ready(frozenset(trainer.train_docs), tuple(trainer.losses), trainer.train))
+        # the counting models' losses on the held-out names: a tenth of a second for 32,000 names
+        scale = baselines(trainer.train_docs, trainer.val_docs, trainer.tokenizer, trainer.config.block_size)
+        self.send(Ready(frozenset(trainer.train_docs), tuple(trainer.losses), trainer.train, scale, tuple(trainer.history)))
         self.state = State.DONE if trainer.done else state
         self.send(StateChanged(self.state))
         self._restart_beat()
