@@ -35,10 +35,27 @@ the model gave to the character that really came next. A perfect guess (p = 1) s
 
 - **Each bar** of the top strip is one step, that is one name. It jumps around because
   some names are easy to guess and some are not; the strip shows only the latest steps.
+  With the bars focused (`tab`), `←`/`→` pick an earlier step (a click picks a bar, `end`
+  goes back to the latest); ▲ marks the step shown below them.
+- **The step strip** tells that step: `step 17 · 'kayle' · loss 2.913`, then each character
+  the step predicted (the name's letters, then ◆, the end of the name) over the
+  probability p the model gave it *before* the step's update. The colour is the
+  character's **surprise**, −ln p: green was easy, red was no better than a blind guess.
+  The loss is the mean of these surprises. The most surprising character is described on
+  the last line; focus the strip (`tab`) and `←`/`→` pick another: its p, its surprise and
+  the model's three likeliest guesses there. Every pane shows the same step: the name
+  the attention pane follows and the gradient in the parameters pane are this step's.
 - **The curve** is the moving average over the last {SMOOTHING} steps, drawn across the whole
   run. This is the trend to watch: it falls fast at first, then slowly.
-- **╌ the uniform guess** is ln(vocabulary size): the loss of a model that knows nothing
-  and gives every character the same chance. A fresh model starts near it.
+- **╌ uniform** is ln(vocabulary size): the loss of a model that knows nothing and gives
+  every character the same chance. A fresh model starts near it.
+- **┈ unigram** and **┈ bigram** are models that only count, on the same held-out names as
+  validation: unigram gives each character the share it has in the training names;
+  bigram, the share it has *after the character before it* (a table of which letter
+  follows which). A validation loss below the bigram line means the model predicts
+  names it has never seen better than that table does: it uses more than the one
+  character before, such as the earlier ones attention lets it see and the position in
+  the name. Above the line, a table of letter pairs would still do better.
 - **◆ validation** scores names the run never trains on (held out from the end of the
   shuffled list): {VALIDATION_NAMES} of them every {VALIDATION_EVERY} steps (less often when training is fast, so
   that scoring never takes more than {VALIDATION_SHARE:.0%} of the time), and all of them at the end.
@@ -48,7 +65,8 @@ the model gave to the character that really came next. A perfect guess (p = 1) s
 
 ## Attention
 
-Type a word (or leave it following the name being trained on). Each grid is one
+Type a word, or leave the box empty to follow training: the grids are then for the name
+the last step trained on ("following step 17: 'kayle'"). Each grid is one
 **attention head**. Row = the position doing the looking (the query), column = a position
 it may look at (the key); only earlier positions and itself are allowed, which is why the
 grid is a triangle. A darker cell means more weight; each row's weights add up to 1.
@@ -57,11 +75,14 @@ read its exact weight; switch layers if the model has more than one.
 
 ## Parameters
 
-Every weight matrix with its shape and live statistics: mean and spread of its values,
-smallest and largest, the size (norm) of its last gradient, and **update/weight**, how
-much the last step changed it relative to its size (around 0.001 to 0.01 is healthy).
-Choose one to see its values as a heatmap: rows of `wte` and `lm_head` are characters,
-rows of `wpe` are positions. Switch the heatmap to the gradient, or to Adam's **m** (its
+Every weight matrix with its shape and live statistics: the spread (std) of its values,
+the size (norm) of the last step's gradient (**|grad|**), and **update/weight**, how much
+the last step changed it relative to its size (around 0.001 to 0.01 is healthy). Choose
+one to see it as a heatmap: rows of `wte` and `lm_head` are characters, rows of `wpe`
+are positions. The heading names the step it shows and the name that step trained on.
+`g` switches the heatmap between the values, the last step's **gradient** (in `wte` only
+the rows of that name's characters and ◆ light up: the only ones the step read), its
+**update** (the change it made to each weight: after − before), and Adam's **m** (its
 running average of gradients) and **v** (of squared gradients).
 
 ## Comparing runs
@@ -90,6 +111,7 @@ as many as --num-samples asks for).
 | `space` | pause or resume training |
 | `n` | take exactly one step (pauses first if running) |
 | `tab` / `shift+tab` | move to the next / previous control, pane by pane |
+| `←` / `→` | on the loss bars: pick an earlier / later step (`end`: the latest); on the step strip: pick a character |
 | `[` / `]` | lower / raise the sampling temperature by {TEMPERATURE_STEP} |
 | `-` / `+` | train slower / faster: 1, 2, 5, 10, 20, 50, 100, 200 steps a second, or max |
 | `m` | train more: carry the run on for as many steps again (the palette offers 100, 1,000 or 10,000) |
