@@ -22,5 +22,6 @@ The rest, each with one job:
 - trainer.py: one training run, advanced a step at a time; scores held-out names.
 - sampling.py: making up names and the odds of each next character, through inference.
 - stats.py: summary numbers of every weight matrix, for the parameters view.
+- baselines.py: the losses of counting models (uniform, unigram, bigram) on the held-out names, to read the loss against.
 - checkpoint.py: saving a run to a file and resuming it exactly.
 """

@@ -6,6 +6,8 @@
     session.py   TrainingSession: a trainer that answers commands; the child process's loop
     bridge.py    the app's end of the pipe: a child process, or in-process for tests
     snapshot.py  the copy of the weights the panes draw from
+    history.py   the runs of one app session, kept to compare them
+    outputs.py   claiming a run's files before step 1, and locking its checkpoint path
 
 Nothing here imports Textual or the command line: the child process loads only this room
 and the engine.
