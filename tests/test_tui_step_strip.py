@@ -198,3 +198,20 @@ def test_ready_carries_the_baselines_and_a_resumed_run_its_step_history():
                              resume=trainer.checkpoint("names", ""), name="names"), resumed.append)
     assert resumed[0].losses == tuple(r.loss for r in records)
     assert [trace.doc for trace in resumed[0].step_history] == [r.doc for r in records]
+
+
+async def test_a_name_wider_than_the_strip_scrolls_to_keep_the_picked_character_in_view():
+    long_name = StepView(step=3, loss=2.5, doc="maximilianos", p=tuple(0.1 + 0.05 * i for i in range(13)))
+    app = StripApp()
+    async with app.run_test(size=(30, 6)) as pilot:  # room for 6 positions of 13
+        strip = app.query_one(StepStrip)
+        strip.show(long_name)
+        strip.focus()
+        await pilot.press("left")  # from the hardest (the first) nowhere further left
+        chars = strip.render().plain.split("\n")[1]
+        assert chars.split()[:6] == list("maximi") and chars.endswith("…")
+        for _ in range(12):
+            await pilot.press("right")
+        assert strip.picked == 12
+        chars = strip.render().plain.split("\n")[1]
+        assert chars.startswith("…") and chars.split()[-1] == "◆"

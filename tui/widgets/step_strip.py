@@ -169,8 +169,11 @@ class StepStrip(Widget, can_focus=True):
             if i != shown[-1]:
                 chars.append(" " * GAP)
                 probabilities.append(" " * GAP)
+        # a name too long for the width: … where positions are out of view
         if first > 0:
             chars = Text("…") + chars[1:]
+        if shown[-1] < len(view.p) - 1:
+            chars.append("…")
         return [chars, probabilities]
 
     def _detail(self, view: StepView) -> Text:
