@@ -255,8 +255,8 @@ class MicroGPTApp(App[None]):
             case _ if self._shutting_down:
                 # The worker may have posted reports that arrive while the panes are being taken down.
                 return
-            case protocol.Ready(training_names, losses, train):
-                self._training_ready(training_names, losses, train)
+            case protocol.Ready(training_names, losses, train, baselines, step_history):
+                self._training_ready(training_names, losses, train, baselines, step_history)
             case protocol.StateChanged(state):
                 self._training_state_changed(state)
             case protocol.StepsTaken(records, clock):
@@ -268,13 +268,15 @@ class MicroGPTApp(App[None]):
             case protocol.RunExtended(total_steps, from_step):
                 self._run_extended(total_steps, from_step)
 
-    def _training_ready(self, training_names: frozenset[str], losses: tuple[float, ...], train=None) -> None:
+    def _training_ready(self, training_names: frozenset[str], losses: tuple[float, ...], train=None,
+                        baselines=None, step_history=()) -> None:
         if train is not None and train.steps != self.progress.total_steps:  # a branch or a resumed, extended run
             self.progress.total_steps = train.steps
             self.query_one(LossPane).set_total_steps(train.steps)
         self.query_one(SamplePane).set_training_names(training_names)
         # A resumed or loaded run brings its history: redraw the curve from it.
-        self.query_one(LossPane).replace_history(losses)
+        self.query_one(LossPane).replace_history(losses, steps=step_history)
+        self.query_one(LossPane).set_baselines(baselines)
         self.progress.step = len(losses)
         self.rate.reset()
         self._status_dirty = True
@@ -314,7 +316,8 @@ class MicroGPTApp(App[None]):
         if self._shutting_down or snapshot is not self.latest_snapshot:
             return  # a newer one is on its way to the panes
         self.viewing = None
-        for pane in (self.query_one(AttentionPane), self.query_one(ParametersPane), self.query_one(SamplePane)):
+        for pane in (self.query_one(LossPane), self.query_one(AttentionPane), self.query_one(ParametersPane),
+                     self.query_one(SamplePane)):
             pane.show_snapshot(snapshot)
         if snapshot.done and not self._final_samples_shown and self._final_samples:
             self._final_samples_shown = True
