@@ -10,6 +10,7 @@ import pytest
 from textual.widgets import Input
 
 from microgpt_tui.engine.config import ModelConfig, TrainConfig
+from microgpt_tui.engine.sampling import generate
 from microgpt_tui.engine.tokenizer import Tokenizer
 from microgpt_tui.tui.app import MicroGPTApp
 from microgpt_tui.tui.training.bridge import InProcessTraining
@@ -205,6 +206,26 @@ async def test_status_line_follows_the_run_to_done_and_the_panes_stay_live():
         assert app.progress.state is State.DONE
         await pilot.press("right_square_bracket")  # the panes still answer
         assert sample.temperature == pytest.approx(0.55)
+
+
+async def test_done_shows_the_names_the_headless_run_prints():
+    app = tiny_app(steps=6, paused=False, step_every=0.01, temperature=0.7)
+    # What the headless run prints for the same data and settings: the trainer's generator,
+    # carried on after the last step, samples the names (print_samples in headless.py).
+    trainer = app.spec.make_trainer()
+    while not trainer.done:
+        trainer.step()
+    weights = trainer.weights()
+    headless = [generate(trainer.config, weights, trainer.tokenizer, trainer.rng, 0.7) for _ in range(20)]
+    async with app.run_test(size=(120, 40)) as pilot:
+        sample = app.query_one(SamplePane)
+        own_generator = sample.rng.getstate()
+        await wait_for(pilot, lambda: len(sample.completions) == 20)
+        assert [c.text for c in sample.completions] == headless
+        assert sample.rng.getstate() == own_generator  # the pane's generator is left for Enter
+        assert "as the run prints them" in str(sample.query_one("#sample-results-title").content)
+        sample.make_samples("")  # what Enter does: the pane's own generator
+        assert sample.rng.getstate() != own_generator
 
 
 @pytest.mark.parametrize("count", [3, 0])

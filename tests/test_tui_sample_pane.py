@@ -1,43 +1,25 @@
 """The Sample pane: completions of a prefix, the temperature slider, next-character bars."""
 
-from textual.app import App, ComposeResult
-from textual.widgets import Input, Static
+from textual.widgets import Input
 
 import microgpt_tui.tui.panes.sample_pane as sample_pane_module
 from microgpt_tui.engine.sampling import next_token_probs
 from microgpt_tui.tui.widgets.next_char_bars import NextCharBars
 from microgpt_tui.tui.panes.sample_pane import SamplePane
-from microgpt_tui.tui.training.snapshot import ModelSnapshot
 from microgpt_tui.tui.widgets.temperature_slider import VALUE_WIDTH, TemperatureSlider
 
-from conftest import FIFTY_NAMES, TUI_DIR
+from conftest import FIFTY_NAMES, TUI_DIR, OnePaneApp, shown_before_mount, text_of
 
 # model_snapshot (the model on FIFTY_NAMES after 2 steps) comes from conftest.py
 
 
-class SampleApp(App):
+class SampleApp(OnePaneApp):
     CSS_PATH = TUI_DIR / "panes" / "sample_pane.tcss"
     AUTO_FOCUS = None  # as in the app: the prefix box is not focused until the user goes there
+    PANE = SamplePane
 
-    def __init__(self, model_snapshot: ModelSnapshot) -> None:
-        super().__init__()
-        self.model_snapshot = model_snapshot
-
-    def compose(self) -> ComposeResult:
-        yield SamplePane(seed=7)
-
-    def on_mount(self) -> None:
-        self.query_one(Input).cursor_blink = False
-        self.pane.show_snapshot(self.model_snapshot)
-
-    @property
-    def pane(self) -> SamplePane:
-        return self.query_one(SamplePane)
-
-
-def text_of(app: App, selector: str) -> str:
-    """The text a Static or Label was last given."""
-    return str(app.query_one(selector, Static).content)
+    def new_pane(self) -> SamplePane:
+        return SamplePane(seed=7)
 
 
 async def type_prefix(pilot, prefix: str) -> None:
@@ -227,13 +209,20 @@ async def test_next_char_bars_follow_the_temperature_sampling_uses(model_snapsho
         assert bars.entries[0][0].startswith(s.tokenizer.symbol(likeliest))  # "◆ end" for BOS
 
 
-async def test_show_final_samples_lists_twenty_names_on_its_own(model_snapshot):
+async def test_show_final_names_lists_the_runs_names_without_touching_the_panes_generator(model_snapshot):
     app = SampleApp(model_snapshot)
     async with app.run_test(size=(100, 30)) as pilot:
-        app.pane.show_final_samples(model_snapshot)
+        app.pane.set_training_names(frozenset({"emma"}))
+        before = app.pane.rng.getstate()
+        names = tuple(f"name{i}" for i in range(19)) + ("emma",)
+        app.pane.show_final_names(names, 0.5)
         await pilot.pause()
-        assert len(app.pane.completions) == 20
-        assert "training done" in text_of(app, "#sample-results-title")
+        assert [c.text for c in app.pane.completions] == list(names)
+        assert [c.in_training_data for c in app.pane.completions] == [False] * 19 + [True]
+        shown = text_of(app, "#sample-results")
+        assert all(name in shown for name in names)
+        assert "training done: 20 names" in text_of(app, "#sample-results-title")
+        assert app.pane.rng.getstate() == before  # its own generator serves only Enter
 
 
 async def test_escape_leaves_the_prefix_box_so_app_keys_work_again(model_snapshot):
@@ -247,15 +236,8 @@ async def test_escape_leaves_the_prefix_box_so_app_keys_work_again(model_snapsho
 
 
 async def test_a_snapshot_given_before_the_pane_is_mounted_is_drawn(model_snapshot):
-    class EarlyApp(App):
-        CSS_PATH = TUI_DIR / "panes" / "sample_pane.tcss"
-
-        def compose(self) -> ComposeResult:
-            pane = SamplePane()  # no seed: the app's own pane
-            pane.show_snapshot(model_snapshot)
-            yield pane
-
-    app = EarlyApp()
+    # no seed: the app's own pane
+    app = shown_before_mount(SamplePane, model_snapshot, TUI_DIR / "panes" / "sample_pane.tcss")
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.pause()
         assert len(app.query_one(NextCharBars).entries) == 10

@@ -34,7 +34,7 @@ from .messages import TrainingEnded, TrainingReport
 from .panes.attention_pane import AttentionPane
 from .panes.loss_pane import LossPane
 from .panes.parameters_pane import ParametersPane
-from .panes.sample_pane import FINAL_SAMPLES, TEMPERATURE_STEP, SamplePane
+from .panes.sample_pane import DEFAULT_TEMPERATURE, FINAL_SAMPLES, TEMPERATURE_STEP, SamplePane
 from .screens.path_dialog import PathDialog
 from .screens.quit_dialog import QuitDialog
 from .status_line import Progress, StatusLine, StepRate
@@ -267,6 +267,8 @@ class MicroGPTApp(App[None]):
                 self._validation_scored(scored)
             case protocol.RunExtended(total_steps, from_step):
                 self._run_extended(total_steps, from_step)
+            case protocol.FinalNames(step, names, temperature):
+                self._final_names(step, names, temperature)
 
     def _training_ready(self, training_names: frozenset[str], losses: tuple[float, ...], train=None,
                         baselines=None, step_history=()) -> None:
@@ -321,7 +323,13 @@ class MicroGPTApp(App[None]):
             pane.show_snapshot(snapshot)
         if snapshot.done and not self._final_samples_shown and self._final_samples:
             self._final_samples_shown = True
-            self.query_one(SamplePane).show_final_samples(snapshot, self._final_samples)
+            # The run's own names, as the headless run prints them: made with the trainer's generator.
+            temperature = DEFAULT_TEMPERATURE if self._initial_temperature is None else self._initial_temperature
+            self.connection.send(protocol.SampleFinalNames(self._final_samples, temperature))
+
+    def _final_names(self, step: int, names: tuple[str, ...], temperature: float) -> None:
+        if step >= self.progress.total_steps:  # not a run extended since it asked
+            self.query_one(SamplePane).show_final_names(names, temperature)
 
     def _validation_scored(self, scored: protocol.ValidationScored) -> None:
         self.validation.append(scored)

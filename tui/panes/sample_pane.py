@@ -28,6 +28,7 @@ from ...datasets import printable
 COMPLETIONS = 10  # names made when Enter is pressed
 FINAL_SAMPLES = 20  # names shown on their own when training is done, unless --num-samples says otherwise
 TEMPERATURE_STEP = 0.05  # how far [ and ] move the temperature
+DEFAULT_TEMPERATURE = 0.5  # the slider's start, as --temperature's default
 NAMES_PER_COLUMN = 10
 COLUMN_GAP = 3  # spaces between columns of names
 
@@ -41,7 +42,8 @@ class SamplePane(Widget):
     """A prefix box, a temperature slider, next-character bars and a list of completions.
 
     The app calls show_snapshot() with each new snapshot, change_temperature() for its [ and ]
-    keys, set_training_names() once, and show_final_samples() when training is done.
+    keys, set_training_names() once, and show_final_names() with the run's own names when
+    training is done.
     """
 
     BORDER_TITLE = "Sample"
@@ -58,7 +60,7 @@ class SamplePane(Widget):
         self._children_mounted = False
         self.rng = random.Random(seed)  # the pane's own: the trainer's draws stay untouched
         self.completions: list[Completion] = []
-        self._slider = TemperatureSlider(0.5, id="sample-temperature")
+        self._slider = TemperatureSlider(DEFAULT_TEMPERATURE, id="sample-temperature")
         self._snapshot: ModelSnapshot | None = None
         self._training_names: frozenset[str] | None = None
         self._bars_drawn_for: tuple | None = None  # (step, prefix, temperature): skip redrawing the same bars
@@ -102,11 +104,17 @@ class SamplePane(Widget):
         self._snapshot = snapshot
         self._update_bars()
 
-    def show_final_samples(self, snapshot: ModelSnapshot, count: int = FINAL_SAMPLES) -> None:
-        """Training is done: show `count` free names without being asked."""
-        self._snapshot = snapshot
-        self._update_bars()
-        self.make_samples("", count, heading="training done:")
+    def show_final_names(self, names: tuple[str, ...], temperature: float) -> None:
+        """Training is done: show the names the run made, the ones the headless run prints.
+
+        They come from the trainer's generator, not the pane's: the pane's serves only Enter.
+        """
+        if not self._children_mounted:
+            return
+        self.completions = [Completion(name, self._in_training_data(name)) for name in names]
+        title = f"training done: {len(names)} names\nat temperature {temperature:.2f}, as the run prints them"
+        self.query_one("#sample-results-title", Label).update(title)
+        self._show_completions()
 
     def make_samples(self, prefix: str, count: int = COMPLETIONS, heading: str = "") -> None:
         """Sample `count` names that start with `prefix` and list them."""

@@ -2,9 +2,10 @@
 
 The two sides only exchange these small picklable objects:
 
-    app -> run   commands: Run, Pause, Step, Save, Load, Stop, TrainMore, SetPace, Branch
+    app -> run   commands: Run, Pause, Step, Save, Load, Stop, TrainMore, SetPace, Branch,
+                           SampleFinalNames
     run -> app   reports:  Ready, StateChanged, StepsTaken, SnapshotTaken,
-                           ValidationScored, Saved, Failed, RunExtended
+                           ValidationScored, Saved, Failed, RunExtended, FinalNames
 
 A new command is one more dataclass here and one more case in TrainingSession.handle.
 A new report is one more dataclass here, sent by the session, and one more case in the
@@ -113,7 +114,21 @@ class Branch:
     paused: bool = False
 
 
-Command = Run | Pause | Step | Save | Load | Stop | TrainMore | SetPace | Branch
+@dataclass(frozen=True)
+class SampleFinalNames:
+    """The run is done: make `count` names at `temperature` as the headless run prints them.
+
+    They are drawn with a copy of the trainer's random generator as it stands after the last
+    step, so they are the headless run's names (the reference's), and the trainer's own
+    generator stays untouched for Train more or a save. Answered with FinalNames; ignored
+    while the run is not done.
+    """
+
+    count: int
+    temperature: float
+
+
+Command = Run | Pause | Step | Save | Load | Stop | TrainMore | SetPace | Branch | SampleFinalNames
 
 
 # ---- reports: run -> app -------------------------------------------------------------
@@ -178,4 +193,13 @@ class RunExtended:
     from_step: int  # the step the new learning-rate decay starts from (the old total)
 
 
-Report = Ready | StateChanged | StepsTaken | SnapshotTaken | ValidationScored | Saved | Failed | RunExtended
+@dataclass(frozen=True)
+class FinalNames:
+    """The answer to SampleFinalNames: the names the run made after step `step`, its last."""
+
+    step: int
+    names: tuple[str, ...]
+    temperature: float
+
+
+Report = Ready | StateChanged | StepsTaken | SnapshotTaken | ValidationScored | Saved | Failed | RunExtended | FinalNames

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 import os
+import random
 import signal
 import sys
 import time
@@ -25,9 +26,11 @@ from ...engine import checkpoint
 from ...engine.baselines import baselines
 from ...engine.checkpoint import CheckpointError
 from ...engine.config import ConfigError
+from ...engine.sampling import generate
 from ...engine.trainer import StepRecord, Trainer, TrainingDiverged
-from .protocol import (Branch, Command, Failed, Load, Pause, Ready, Report, Run, RunExtended, Save, Saved, SetPace,
-                       SnapshotTaken, State, StateChanged, Step, StepsTaken, Stop, TrainMore, ValidationScored)
+from .protocol import (Branch, Command, Failed, FinalNames, Load, Pause, Ready, Report, Run, RunExtended,
+                       SampleFinalNames, Save, Saved, SetPace, SnapshotTaken, State, StateChanged, Step, StepsTaken,
+                       Stop, TrainMore, ValidationScored)
 from .settings import RunSettings, RunSpec
 from .snapshot import snapshot_of
 
@@ -127,6 +130,8 @@ class TrainingSession:
             case Save(path):
                 self._send_steps()
                 self._save(path)
+            case SampleFinalNames(count, temperature) if self.trainer.done:
+                self._sample_final_names(count, temperature)
             case Load(saved):
                 self._send_steps()
                 try:
@@ -196,6 +201,16 @@ class TrainingSession:
             self.send(Failed(f"could not save {path}: {getattr(err, 'strerror', None) or err}"))
         else:
             self.send(Saved(path, self.trainer.step_count))
+
+    def _sample_final_names(self, count: int, temperature: float) -> None:
+        trainer = self.trainer
+        # A copy of the generator: the same draws as the headless run's, while the trainer's
+        # own stays where the last step left it (a save or Train more must not see these).
+        rng = random.Random()
+        rng.setstate(trainer.rng.getstate())
+        weights = trainer.weights()
+        names = tuple(generate(trainer.config, weights, trainer.tokenizer, rng, temperature) for _ in range(count))
+        self.send(FinalNames(trainer.step_count, names, temperature))
 
     def advance(self) -> None:
         """Take one step of a running session, sending what is due.
