@@ -3,6 +3,7 @@
 import hashlib
 import json
 import socket
+import time
 from dataclasses import replace
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from microgpt_tui.engine.config import ModelConfig, TrainConfig
 from microgpt_tui.engine.tokenizer import Tokenizer
 from microgpt_tui.engine.trainer import Trainer
 from microgpt_tui.datasets.files import dataset_from_bytes
+from microgpt_tui.tui.command_line.main import main
 from microgpt_tui.tui.training.settings import RunSettings, RunSpec
 from microgpt_tui.tui.training.snapshot import ModelSnapshot, snapshot_of
 
@@ -144,3 +146,45 @@ def run_spec(docs, config: ModelConfig, train: TrainConfig, engine: str, *, star
     """A run on `docs` as the command line would set it up, without a file or a download."""
     dataset = dataset_from_bytes("\n".join(docs).encode(), name=name, source=Path(f"{name}.txt"))
     return RunSpec(dataset, RunSettings(config, train, engine), start_paused=start_paused, resume=resume)
+
+
+def run_cli(argv, capsys) -> tuple[int, str, str]:
+    """`microgpt-tui argv` in this process: its exit status, stdout and stderr."""
+    try:
+        status = main([str(a) for a in argv])
+    except SystemExit as stop:
+        status = stop.code
+    captured = capsys.readouterr()
+    return status, captured.out, captured.err
+
+
+def after_steps(trainer: Trainer, steps: int) -> Trainer:
+    """`trainer` once it has taken `steps` more steps."""
+    for _ in range(steps):
+        trainer.step()
+    return trainer
+
+
+def names_file(folder: Path, names) -> Path:
+    """`names`, one a line, as a --data file in `folder`."""
+    path = folder / "names.txt"
+    path.write_text("\n".join(names) + "\n")
+    return path
+
+
+# --- the training bridge's tests: reports read from a connection ---
+
+
+def kinds(reports) -> list[str]:
+    return [type(r).__name__ for r in reports]
+
+
+def receive_until(connection, done, timeout: float = 20.0) -> list:
+    """Reports until `done(reports)`; the timeout only stops a hang."""
+    got: list = []
+    deadline = time.monotonic() + timeout
+    while not done(got):
+        assert time.monotonic() < deadline, f"waited {timeout} s; got {kinds(got)}"
+        got += connection.receive(0.05)
+    return got
+

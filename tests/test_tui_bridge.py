@@ -1,7 +1,5 @@
 """The training conversation: the session's replies to each command, in-process and in a child."""
 
-import time
-
 import pytest
 
 from microgpt_tui.engine.config import ModelConfig, TrainConfig
@@ -24,7 +22,7 @@ from microgpt_tui.tui.training.protocol import (
 )
 from microgpt_tui.tui.training.session import TrainingSession
 from microgpt_tui.tui.training.settings import RunSpec
-from conftest import run_spec
+from conftest import kinds, receive_until, run_spec
 
 NAMES = tuple("""emma olivia ava isabella sophia charlotte mia amelia harper evelyn abigail emily elizabeth
 mila ella avery sofia camila aria scarlett victoria madison luna grace chloe penelope layla riley zoey
@@ -35,10 +33,6 @@ savannah audrey brooklyn bella claire skylar""".split())
 def tiny_spec(steps: int = 12, paused: bool = True) -> RunSpec:
     config = ModelConfig(Tokenizer.from_documents(NAMES).vocab_size, n_embd=8, n_head=2, block_size=8)
     return run_spec(NAMES, config, TrainConfig(steps=steps, seed=42), "scalar", start_paused=paused)
-
-
-def kinds(reports) -> list[str]:
-    return [type(r).__name__ for r in reports]
 
 
 def new_session(spec: RunSpec) -> tuple[TrainingSession, list]:
@@ -153,15 +147,6 @@ def test_an_exception_in_a_step_pauses_and_says_why(monkeypatch):
     assert sent[0].state is State.PAUSED
     assert sent[1].reason.startswith("ZeroDivisionError: float division by zero (in ")
     assert "\n" not in sent[1].reason
-
-
-def receive_until(connection, done, timeout: float = 10.0) -> list:
-    got: list = []
-    deadline = time.monotonic() + timeout
-    while not done(got):
-        assert time.monotonic() < deadline, f"waited {timeout} s; got {kinds(got)}"
-        got += connection.receive(0.05)
-    return got
 
 
 def has_snapshot_at(step):

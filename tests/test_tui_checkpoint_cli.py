@@ -7,7 +7,7 @@ import sys
 import pytest
 
 from microgpt_tui.engine import checkpoint
-from microgpt_tui.tui.command_line.main import main
+from conftest import names_file, run_cli
 
 NAMES = ("emma olivia ava isabella sophia charlotte mia amelia harper evelyn abigail emily elizabeth "
          "sofia avery ella scarlett grace chloe victoria riley aria lily aubrey zoey penelope").split() * 4
@@ -15,18 +15,7 @@ NAMES = ("emma olivia ava isabella sophia charlotte mia amelia harper evelyn abi
 
 @pytest.fixture()
 def data(tmp_path):
-    path = tmp_path / "names.txt"
-    path.write_text("\n".join(NAMES) + "\n")
-    return path
-
-
-def run(argv, capsys):
-    try:
-        status = main([str(a) for a in argv])
-    except SystemExit as stop:
-        status = stop.code
-    captured = capsys.readouterr()
-    return status, captured.out, captured.err
+    return names_file(tmp_path, NAMES)
 
 
 def loss_lines(out):
@@ -36,11 +25,11 @@ def loss_lines(out):
 @pytest.mark.parametrize("engine", ["scalar", "fast"])
 def test_saved_every_n_steps_and_resumed_gives_the_same_run(engine, data, tmp_path, capsys):
     common = ["--headless", "--data", data, "--steps", "30", "--engine", engine, "--num-samples", "5"]
-    status, straight, _ = run(common, capsys)
+    status, straight, _ = run_cli(common, capsys)
     assert status == 0
     path = tmp_path / "run.json"
     # stop after 12 steps by resuming a checkpoint written every 12 steps of a 12-step-old run
-    status, _, _ = run(common + ["--checkpoint", path, "--checkpoint-every", "12"], capsys)
+    status, _, _ = run_cli(common + ["--checkpoint", path, "--checkpoint-every", "12"], capsys)
     assert status == 0 and checkpoint.load(path).step == 30
     saved = checkpoint.load(path)
     assert [float(line.rsplit(" ", 1)[1]) for line in loss_lines(straight)] == pytest.approx(saved.losses, abs=5e-5)
@@ -68,7 +57,7 @@ def test_ctrl_c_stops_at_a_step_boundary_saves_and_exits_130(names_path, tmp_pat
 
 def test_a_blow_up_exits_3_and_saves_the_last_finite_weights(data, tmp_path, capsys):
     path = tmp_path / "run.json"
-    status, out, err = run(["--headless", "--data", data, "--lr", "100", "--checkpoint", path], capsys)
+    status, out, err = run_cli(["--headless", "--data", data, "--lr", "100", "--checkpoint", path], capsys)
     assert status == 3
     closing = err.splitlines()[-1]  # after the run's opening notes, one line says what happened
     assert [line for line in err.splitlines() if line.startswith("microgpt-tui:")] == [closing]
@@ -81,14 +70,14 @@ def test_a_blow_up_exits_3_and_saves_the_last_finite_weights(data, tmp_path, cap
 def test_checkpoint_never_overwrites_another_file(data, tmp_path, capsys):
     other = tmp_path / "precious.json"
     other.write_text("mine")
-    status, _, err = run(["--headless", "--data", data, "--steps", "2", "--checkpoint", other], capsys)
+    status, _, err = run_cli(["--headless", "--data", data, "--steps", "2", "--checkpoint", other], capsys)
     assert status == 2 and "already exists" in err
     assert other.read_text() == "mine"
 
 
 def test_resume_errors_are_one_line(data, tmp_path, capsys):
     path = tmp_path / "run.json"
-    assert run(["--headless", "--data", data, "--steps", "4", "--checkpoint", path, "--num-samples", "0"], capsys)[0] == 0
+    assert run_cli(["--headless", "--data", data, "--steps", "4", "--checkpoint", path, "--num-samples", "0"], capsys)[0] == 0
     other = tmp_path / "other.txt"
     other.write_text("xyz\nzyx\n")
     cases = [
@@ -99,23 +88,23 @@ def test_resume_errors_are_one_line(data, tmp_path, capsys):
         (["--checkpoint-every", "5", "--data", data], "needs --checkpoint"),
     ]
     for args, phrase in cases:
-        status, out, err = run(["--headless", *args], capsys)
+        status, out, err = run_cli(["--headless", *args], capsys)
         assert status == 2 and err.count("\n") == 1 and phrase in err, (args, err)
 
 
 def test_sample_prints_names_from_a_saved_model(data, tmp_path, capsys):
     path = tmp_path / "run.json"
-    status, out, _ = run(["--headless", "--data", data, "--steps", "40", "--checkpoint", path, "--num-samples", "6"], capsys)
+    status, out, _ = run_cli(["--headless", "--data", data, "--steps", "40", "--checkpoint", path, "--num-samples", "6"], capsys)
     run_samples = [line.split(": ", 1)[1] for line in out.splitlines() if line.startswith("sample")]
-    status, out, _ = run(["sample", "--checkpoint", path, "-n", "6"], capsys)
+    status, out, _ = run_cli(["sample", "--checkpoint", path, "-n", "6"], capsys)
     assert status == 0 and out.splitlines() == run_samples  # the run's own generator carries on
-    status, out, _ = run(["sample", "--checkpoint", path, "--prefix", "em", "-n", "5", "--seed", "3", "--temperature", "0.8"], capsys)
+    status, out, _ = run_cli(["sample", "--checkpoint", path, "--prefix", "em", "-n", "5", "--seed", "3", "--temperature", "0.8"], capsys)
     assert status == 0 and len(out.splitlines()) == 5 and all(name.startswith("em") for name in out.splitlines())
-    assert run(["sample", "--checkpoint", path, "--prefix", "em", "-n", "5", "--seed", "3", "--temperature", "0.8"], capsys)[1] == out
+    assert run_cli(["sample", "--checkpoint", path, "--prefix", "em", "-n", "5", "--seed", "3", "--temperature", "0.8"], capsys)[1] == out
     for args, phrase in ((["--prefix", "Q"], "not in the vocabulary"), (["--temperature", "-1"], "--temperature")):
-        status, out, err = run(["sample", "--checkpoint", path, *args], capsys)
+        status, out, err = run_cli(["sample", "--checkpoint", path, *args], capsys)
         assert status == 2 and err.count("\n") == 1 and phrase in err
-    status, _, err = run(["sample", "--checkpoint", tmp_path / "nope.json"], capsys)
+    status, _, err = run_cli(["sample", "--checkpoint", tmp_path / "nope.json"], capsys)
     assert status == 2 and "does not exist" in err
 
 

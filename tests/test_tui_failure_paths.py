@@ -26,19 +26,10 @@ from microgpt_tui.tui.command_line.main import main
 from microgpt_tui.tui.training import outputs
 from microgpt_tui.tui.training.outputs import CheckpointLock, OutputError
 
-from conftest import SOME_NAMES
+from conftest import SOME_NAMES, run_cli
 
 COMMAND = [sys.executable, "-m", "microgpt_tui.tui.command_line.main"]
 ESC = "\x1b"
-
-
-def run(argv, capsys):
-    try:
-        status = main([str(a) for a in argv])
-    except SystemExit as stop:
-        status = stop.code
-    captured = capsys.readouterr()
-    return status, captured.out, captured.err
 
 
 def checksums(folder: Path) -> dict[str, str]:
@@ -84,7 +75,7 @@ def opened(monkeypatch):
 
 def test_1_checkpoint_and_log_on_one_path_are_refused_before_training(small_data, tmp_path, capsys):
     before = checksums(tmp_path)
-    status, out, err = run(["--headless", "--data", small_data, "--steps", "5", "--checkpoint", tmp_path / "r.json",
+    status, out, err = run_cli(["--headless", "--data", small_data, "--steps", "5", "--checkpoint", tmp_path / "r.json",
                             "--log-jsonl", tmp_path / "r.json"], capsys)
     assert status == 2 and out == ""
     assert "same file" in assert_one_line(err, status)
@@ -94,7 +85,7 @@ def test_1_checkpoint_and_log_on_one_path_are_refused_before_training(small_data
 def test_1_a_link_to_the_same_folder_is_the_same_file(small_data, tmp_path, capsys):
     (tmp_path / "runs").mkdir()
     (tmp_path / "alias").symlink_to(tmp_path / "runs")
-    status, _, err = run(["--headless", "--data", small_data, "--steps", "5", "--checkpoint", tmp_path / "runs" / "r.json",
+    status, _, err = run_cli(["--headless", "--data", small_data, "--steps", "5", "--checkpoint", tmp_path / "runs" / "r.json",
                           "--log-jsonl", tmp_path / "alias" / "r.json"], capsys)
     assert status == 2 and "same file" in assert_one_line(err, status)
     assert list((tmp_path / "runs").iterdir()) == []
@@ -105,14 +96,14 @@ def test_1_an_output_on_the_data_is_refused(option, small_data, tmp_path, capsys
     before = checksums(tmp_path)
     link = tmp_path / "link.txt"
     link.symlink_to(small_data)
-    status, _, err = run(["--headless", "--data", link, "--steps", "2", option, small_data], capsys)
+    status, _, err = run_cli(["--headless", "--data", link, "--steps", "2", option, small_data], capsys)
     assert status == 2
     assert_one_line(err, status)
     assert_unchanged(before, tmp_path)
 
 
 def test_1_the_app_is_refused_the_same_clash_before_it_opens(small_data, tmp_path, capsys, opened):
-    status, _, err = run(["--data", small_data, "--checkpoint", tmp_path / "r.json", "--log-jsonl", tmp_path / "r.json"], capsys)
+    status, _, err = run_cli(["--data", small_data, "--checkpoint", tmp_path / "r.json", "--log-jsonl", tmp_path / "r.json"], capsys)
     assert status == 2 and "same file" in assert_one_line(err, status)
     assert opened == []
 
@@ -133,10 +124,10 @@ def interrupt_at_step(monkeypatch, at: int) -> None:
 def test_1_resuming_in_place_is_allowed_and_saves_over_the_resumed_file(small_data, tmp_path, monkeypatch, capsys):
     path = tmp_path / "r.json"
     interrupt_at_step(monkeypatch, 4)
-    status, _, err = run(["--headless", "--data", small_data, "--steps", "12", "--checkpoint", path], capsys)
+    status, _, err = run_cli(["--headless", "--data", small_data, "--steps", "12", "--checkpoint", path], capsys)
     assert status == 130 and checkpoint.load(path).step == 4
     monkeypatch.undo()
-    status, out, err = run(["--headless", "--data", small_data, "--resume", path, "--checkpoint", path, "--num-samples", "0"], capsys)
+    status, out, err = run_cli(["--headless", "--data", small_data, "--resume", path, "--checkpoint", path, "--num-samples", "0"], capsys)
     assert status == 0 and "Traceback" not in err and printed_steps(out) == 8
     assert checkpoint.load(path).step == 12
     assert not Path(f"{path}.lock").exists()
@@ -165,12 +156,12 @@ def test_2_a_second_run_on_the_same_checkpoint_is_refused_naming_the_first(small
     first = start_long_run(small_data, path)
     try:
         assert Path(f"{path}.lock").read_text().strip() == str(first.pid)
-        status, out, err = run(["--headless", "--data", small_data, "--steps", "3", "--checkpoint", path], capsys)
+        status, out, err = run_cli(["--headless", "--data", small_data, "--steps", "3", "--checkpoint", path], capsys)
         assert status == 2 and out == ""
         line = assert_one_line(err, status)
         assert "in use by another microgpt-tui run" in line and f"process {first.pid}" in line
         # resuming it in place while it runs is refused the same way
-        status, _, err = run(["--headless", "--data", small_data, "--resume", path, "--checkpoint", path], capsys)
+        status, _, err = run_cli(["--headless", "--data", small_data, "--resume", path, "--checkpoint", path], capsys)
         assert status == 2 and f"process {first.pid}" in err
     finally:
         out, err = stop(first)
@@ -182,7 +173,7 @@ def test_2_a_second_run_on_the_same_checkpoint_is_refused_naming_the_first(small
 def test_2_the_app_is_refused_a_checkpoint_a_headless_run_holds(small_data, tmp_path, capsys, opened):
     path = tmp_path / "run.json"
     with CheckpointLock(str(path)):
-        status, _, err = run(["--data", small_data, "--checkpoint", path], capsys)
+        status, _, err = run_cli(["--data", small_data, "--checkpoint", path], capsys)
     assert status == 2 and f"process {os.getpid()}" in assert_one_line(err, status)
     assert opened == []
 
@@ -195,7 +186,7 @@ def test_2_the_app_holds_the_lock_while_it_runs_and_lets_go_after(small_data, tm
         seen.append((Path(f"{path}.lock").read_text().strip(), signal.getsignal(signal.SIGTERM)))
 
     monkeypatch.setattr(app_module.MicroGPTApp, "run", run_app)
-    status, _, err = run(["--data", small_data, "--checkpoint", path], capsys)
+    status, _, err = run_cli(["--data", small_data, "--checkpoint", path], capsys)
     assert status == 0, err
     # the lock names this process; SIGTERM is the app's to handle, as before start-up
     assert seen == [(str(os.getpid()), signal.SIG_DFL)]
@@ -206,7 +197,7 @@ def test_2_a_lock_left_by_a_dead_run_is_taken_over(small_data, tmp_path, capsys)
     dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True).stdout.strip()
     path = tmp_path / "run.json"
     Path(f"{path}.lock").write_text(f"{dead}\n")  # what kill -9 leaves behind: its flock went with it
-    status, _, err = run(["--headless", "--data", small_data, "--steps", "3", "--checkpoint", path, "--num-samples", "0"], capsys)
+    status, _, err = run_cli(["--headless", "--data", small_data, "--steps", "3", "--checkpoint", path, "--num-samples", "0"], capsys)
     assert status == 0, err
     assert checkpoint.load(path).step == 3
     assert not Path(f"{path}.lock").exists()
@@ -218,11 +209,11 @@ def test_2_a_file_that_is_not_a_lock_is_never_overwritten(small_data, tmp_path, 
     secret = tmp_path / "secret.txt"
     secret.write_text("keep\n")
     before = checksums(tmp_path)
-    status, _, err = run(["--headless", "--data", small_data, "--steps", "3", "--checkpoint", path], capsys)
+    status, _, err = run_cli(["--headless", "--data", small_data, "--steps", "3", "--checkpoint", path], capsys)
     assert status == 2 and "not a microgpt-tui lock file" in assert_one_line(err, status)
     other = tmp_path / "other.json"
     Path(f"{other}.lock").symlink_to(secret)  # a link planted where the lock goes
-    status, _, err = run(["--headless", "--data", small_data, "--steps", "3", "--checkpoint", other], capsys)
+    status, _, err = run_cli(["--headless", "--data", small_data, "--steps", "3", "--checkpoint", other], capsys)
     assert status == 2
     assert_one_line(err, status)
     assert_unchanged(before, tmp_path)
@@ -231,7 +222,7 @@ def test_2_a_file_that_is_not_a_lock_is_never_overwritten(small_data, tmp_path, 
 
 def test_2_the_lock_is_let_go_when_the_run_fails_to_start(tmp_path, capsys):
     path = tmp_path / "run.json"
-    status, _, err = run(["--headless", "--data", tmp_path / "missing.txt", "--checkpoint", path], capsys)
+    status, _, err = run_cli(["--headless", "--data", tmp_path / "missing.txt", "--checkpoint", path], capsys)
     assert status == 2 and "does not exist" in err
     assert not Path(f"{path}.lock").exists()
     with CheckpointLock(str(path)) as lock:  # free again
@@ -259,7 +250,7 @@ def test_3_an_unwritable_folder_is_found_before_step_1(small_data, tmp_path, mon
     (tmp_path / "ro").mkdir()
     monkeypatch.setattr(outputs.tempfile, "mkstemp", read_only)
     for option, name in (("--checkpoint", "run.json"), ("--log-jsonl", "log.jsonl")):
-        status, out, err = run(["--headless", "--data", small_data, "--steps", "3", option, tmp_path / "ro" / name], capsys)
+        status, out, err = run_cli(["--headless", "--data", small_data, "--steps", "3", option, tmp_path / "ro" / name], capsys)
         assert status == 2 and out == ""  # not a single step trained
         line = assert_one_line(err, status)
         assert "read-only" in line and "choose a folder you can write to" in line
@@ -274,7 +265,7 @@ def test_3_a_disk_too_full_for_the_checkpoint_is_found_before_step_1(small_data,
         return os.statvfs_result((result.f_bsize, 4096, result.f_blocks, 2, 2) + tuple(result)[5:])
 
     monkeypatch.setattr(outputs.os, "statvfs", nearly_full)
-    status, out, err = run(["--headless", "--data", small_data, "--steps", "3", "--checkpoint", tmp_path / "run.json"], capsys)
+    status, out, err = run_cli(["--headless", "--data", small_data, "--steps", "3", "--checkpoint", tmp_path / "run.json"], capsys)
     assert status == 2 and out == ""
     assert "8 kB free" in assert_one_line(err, status)
     assert not (tmp_path / "run.json").exists()
@@ -302,7 +293,7 @@ def test_3_a_full_disk_under_the_log_stops_the_run_and_saves_the_checkpoint(smal
     (tmp_path / "full").mkdir()
     log, path = tmp_path / "full" / "log.jsonl", tmp_path / "run.json"
     before = checksums(tmp_path)
-    status, out, err = run(["--headless", "--data", small_data, "--steps", "50", "--log-jsonl", log, "--checkpoint", path], capsys)
+    status, out, err = run_cli(["--headless", "--data", small_data, "--steps", "50", "--log-jsonl", log, "--checkpoint", path], capsys)
     assert status == 1
     line = assert_one_line(err, status)
     steps = printed_steps(out)
@@ -332,7 +323,7 @@ def fsync_fails_after(monkeypatch, good: int) -> None:
 def test_3_a_full_disk_mid_run_keeps_the_last_good_checkpoint(small_data, tmp_path, monkeypatch, capsys):
     path = tmp_path / "run.json"
     fsync_fails_after(monkeypatch, good=1)
-    status, out, err = run(["--headless", "--data", small_data, "--steps", "30", "--checkpoint", path, "--checkpoint-every", "10"], capsys)
+    status, out, err = run_cli(["--headless", "--data", small_data, "--steps", "30", "--checkpoint", path, "--checkpoint-every", "10"], capsys)
     assert status == 1
     line = assert_one_line(err, status)
     assert "stopped at step 20 of 30: cannot save to" in line and "the disk is full" in line
@@ -344,7 +335,7 @@ def test_3_a_full_disk_mid_run_keeps_the_last_good_checkpoint(small_data, tmp_pa
 def test_3_a_full_disk_at_the_end_says_nothing_was_saved(small_data, tmp_path, monkeypatch, capsys):
     path = tmp_path / "run.json"
     fsync_fails_after(monkeypatch, good=0)
-    status, out, err = run(["--headless", "--data", small_data, "--steps", "5", "--checkpoint", path], capsys)
+    status, out, err = run_cli(["--headless", "--data", small_data, "--steps", "5", "--checkpoint", path], capsys)
     assert status == 1 and "sample" not in out
     line = assert_one_line(err, status)
     assert "trained all 5 steps, but cannot save" in line and "nothing was saved" in line
@@ -382,7 +373,7 @@ def test_7_a_second_ctrl_c_during_the_save_waits_for_the_file(small_data, tmp_pa
         real_save(state, target)
 
     monkeypatch.setattr(checkpoint, "save", save)
-    status, out, err = run(["--headless", "--data", small_data, "--steps", "50", "--checkpoint", path], capsys)
+    status, out, err = run_cli(["--headless", "--data", small_data, "--steps", "50", "--checkpoint", path], capsys)
     assert status == 130
     assert pending_during_save == [True]  # held until the save was done, not delivered into it
     line = assert_one_line(err, status)
@@ -430,7 +421,7 @@ def test_14_ctrl_c_while_loading_the_data_is_one_line_and_130(small_data, tmp_pa
 
     monkeypatch.setattr(datasets_package, "resolve_dataset", interrupted)
     path = tmp_path / "run.json"
-    status, out, err = run(["--headless", "--data", small_data, "--checkpoint", path], capsys)
+    status, out, err = run_cli(["--headless", "--data", small_data, "--checkpoint", path], capsys)
     assert status == 130 and out == ""
     assert assert_one_line(err, status) == "microgpt-tui: interrupted"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["names.txt"]  # no checkpoint, no lock left
@@ -474,7 +465,7 @@ def assert_no_control_characters(text: str) -> None:
 
 def test_9_headless_samples_are_escaped(small_data, monkeypatch, capsys):
     monkeypatch.setattr(headless, "generate", lambda *args: f"ka{TITLE}{RED}zz\r\x07")
-    status, out, err = run(["--headless", "--data", small_data, "--steps", "2", "--num-samples", "2"], capsys)
+    status, out, err = run_cli(["--headless", "--data", small_data, "--steps", "2", "--num-samples", "2"], capsys)
     assert status == 0
     assert_no_control_characters(out + err)
     assert "sample  1: ka\\x1b]2;INJECTED\\x1b\\\\x1b[41mzz\\x0d\\x07" in out.splitlines()
@@ -482,9 +473,9 @@ def test_9_headless_samples_are_escaped(small_data, monkeypatch, capsys):
 
 def test_9_names_from_sample_are_escaped(small_data, tmp_path, monkeypatch, capsys):
     path = tmp_path / "run.json"
-    assert run(["--headless", "--data", small_data, "--steps", "2", "--checkpoint", path, "--num-samples", "0"], capsys)[0] == 0
+    assert run_cli(["--headless", "--data", small_data, "--steps", "2", "--checkpoint", path, "--num-samples", "0"], capsys)[0] == 0
     monkeypatch.setattr(sample_command, "generate", lambda *args: f"{RED}red")
-    status, out, err = run(["sample", "--checkpoint", path, "-n", "2"], capsys)
+    status, out, err = run_cli(["sample", "--checkpoint", path, "-n", "2"], capsys)
     assert status == 0 and out.splitlines() == ["\\x1b[41mred"] * 2
 
 
@@ -492,12 +483,12 @@ def test_9_data_full_of_control_characters_trains_and_prints_nothing_raw(tmp_pat
     data = tmp_path / f"{RED}names{TITLE}.txt"
     data.write_text((f"{TITLE}\n{RED}red\nka\x07\x08zqd\n" * 10))
     path = tmp_path / f"run{ESC}[2J.json"
-    status, out, err = run(["--headless", "--data", data, "--steps", "20", "--checkpoint", path, "--temperature", "1",
+    status, out, err = run_cli(["--headless", "--data", data, "--steps", "20", "--checkpoint", path, "--temperature", "1",
                             "--num-samples", "20"], capsys)
     assert status == 0
     assert_no_control_characters(out + err)
     assert "\\x1b[41mnames" in err  # the "training on ..." note, escaped
-    status, out, err = run(["sample", "--checkpoint", path, "-n", "20", "--temperature", "1"], capsys)
+    status, out, err = run_cli(["sample", "--checkpoint", path, "-n", "20", "--temperature", "1"], capsys)
     assert status == 0
     assert_no_control_characters(out + err)
     assert "\\x1b" in out  # the model learned the escape character, and it is shown, not sent
@@ -509,7 +500,7 @@ def test_9_and_16_file_names_in_errors_are_escaped_to_one_line(option, small_dat
     argv = ["--headless", option, bad]
     if option != "--data":
         argv += ["--data", small_data]
-    status, out, err = run(argv, capsys)
+    status, out, err = run_cli(argv, capsys)
     assert status == 2
     assert_one_line(err, status)
     assert_no_control_characters(err)
@@ -530,14 +521,14 @@ def test_10_a_fifo_is_refused_at_once(option, small_data, tmp_path):
 
 def test_13_a_lying_checkpoint_is_refused_by_resume_and_sample(small_data, tmp_path, capsys):
     path = tmp_path / "run.json"
-    assert run(["--headless", "--data", small_data, "--steps", "3", "--checkpoint", path, "--num-samples", "0"], capsys)[0] == 0
+    assert run_cli(["--headless", "--data", small_data, "--steps", "3", "--checkpoint", path, "--num-samples", "0"], capsys)[0] == 0
     lying = json.loads(path.read_text())
     lying["rng_state"]["internal"] = lying["rng_state"]["internal"][:100]
     liar = tmp_path / "liar.json"
     liar.write_text(json.dumps(lying))
     before = checksums(tmp_path)
     for argv in (["--headless", "--data", small_data, "--resume", liar, "--checkpoint", liar], ["sample", "--checkpoint", liar]):
-        status, out, err = run(argv, capsys)
+        status, out, err = run_cli(argv, capsys)
         assert status == 2 and out == "" and "rng_state" in assert_one_line(err, status)
     assert_unchanged(before, tmp_path)
 
@@ -547,26 +538,26 @@ def test_13_a_lying_checkpoint_is_refused_by_resume_and_sample(small_data, tmp_p
 def test_12_a_tiny_temperature_is_greedy_after_training_and_in_sample(small_data, tmp_path, capsys):
     path = tmp_path / "run.json"
     common = ["--headless", "--data", small_data, "--steps", "20", "--num-samples", "3"]
-    status, tiny, err = run(common + ["--temperature", "1e-320", "--checkpoint", path], capsys)
+    status, tiny, err = run_cli(common + ["--temperature", "1e-320", "--checkpoint", path], capsys)
     assert status == 0 and "Traceback" not in err
-    status, greedy, _ = run(common + ["--temperature", "0"], capsys)
+    status, greedy, _ = run_cli(common + ["--temperature", "0"], capsys)
     assert tiny == greedy  # the same names, as 0 gives
-    status, out, err = run(["sample", "--checkpoint", path, "--temperature", "1e-320", "-n", "3"], capsys)
+    status, out, err = run_cli(["sample", "--checkpoint", path, "--temperature", "1e-320", "-n", "3"], capsys)
     assert status == 0 and err == ""
-    assert out == run(["sample", "--checkpoint", path, "--temperature", "0", "-n", "3"], capsys)[1]
+    assert out == run_cli(["sample", "--checkpoint", path, "--temperature", "0", "-n", "3"], capsys)[1]
 
 
 # ---- 15. abbreviated options ---------------------------------------------------------------------
 
 def test_15_abbreviated_options_are_refused_not_ignored(small_data, tmp_path, capsys):
     path = tmp_path / "run.json"
-    assert run(["--headless", "--data", small_data, "--steps", "3", "--checkpoint", path, "--num-samples", "0"], capsys)[0] == 0
+    assert run_cli(["--headless", "--data", small_data, "--steps", "3", "--checkpoint", path, "--num-samples", "0"], capsys)[0] == 0
     before = checksums(tmp_path)
-    status, out, err = run(["--headless", "--resume", path, "--data", small_data, "--n-emb", "64", "--step", "300"], capsys)
+    status, out, err = run_cli(["--headless", "--resume", path, "--data", small_data, "--n-emb", "64", "--step", "300"], capsys)
     assert status == 2 and out == ""
     line = assert_one_line(err, status)
     assert "unrecognized arguments: --n-emb --step; did you mean --n-embd?" in line
-    status, _, err = run(["sample", "--checkpoint", path, "--temp", "0.1"], capsys)
+    status, _, err = run_cli(["sample", "--checkpoint", path, "--temp", "0.1"], capsys)
     assert status == 2 and "did you mean --temperature?" in assert_one_line(err, status)
     assert_unchanged(before, tmp_path)
 
@@ -576,7 +567,7 @@ def test_15_abbreviated_options_are_refused_not_ignored(small_data, tmp_path, ca
 @pytest.mark.parametrize("argv", [["--steps", "1\n2"], ["--engine", "fa\nst"], ["--temperature", "0.\n5"],
                                   ["--bogus\noption"], ["--dataset", "na\nmes"]])
 def test_16_a_newline_in_a_value_still_gives_one_line(argv, small_data, capsys):
-    status, out, err = run(["--headless", *argv] + ([] if "--dataset" in argv else ["--data", small_data]), capsys)
+    status, out, err = run_cli(["--headless", *argv] + ([] if "--dataset" in argv else ["--data", small_data]), capsys)
     assert status == 2 and out == ""
     assert_one_line(err, status)
     assert_no_control_characters(err)
@@ -586,11 +577,11 @@ def test_16_a_newline_in_a_value_still_gives_one_line(argv, small_data, capsys):
 
 def test_17_a_wrong_matrix_says_both_shapes(small_data, tmp_path, capsys):
     path = tmp_path / "run.json"
-    assert run(["--headless", "--data", small_data, "--steps", "3", "--checkpoint", path, "--num-samples", "0"], capsys)[0] == 0
+    assert run_cli(["--headless", "--data", small_data, "--steps", "3", "--checkpoint", path, "--num-samples", "0"], capsys)[0] == 0
     data = json.loads(path.read_text())
     data["params"]["wte"] = data["params"]["wte"][:-1]
     path.write_text(json.dumps(data))
-    status, _, err = run(["sample", "--checkpoint", path], capsys)
+    status, _, err = run_cli(["sample", "--checkpoint", path], capsys)
     line = assert_one_line(err, status)
     rows = len(data["params"]["wte"])
     assert f"wte is {rows}×16, but the config needs {rows + 1}×16" in line
@@ -598,19 +589,19 @@ def test_17_a_wrong_matrix_says_both_shapes(small_data, tmp_path, capsys):
 
 def test_17_resuming_on_other_contents_with_the_same_letters_warns_in_one_line(small_data, tmp_path, capsys):
     path = tmp_path / "run.json"
-    assert run(["--headless", "--data", small_data, "--steps", "3", "--checkpoint", path, "--num-samples", "0"], capsys)[0] == 0
+    assert run_cli(["--headless", "--data", small_data, "--steps", "3", "--checkpoint", path, "--num-samples", "0"], capsys)[0] == 0
     shuffled = tmp_path / "shuffled.txt"
     shuffled.write_text("\n".join(reversed(SOME_NAMES.split())) + "\n")
-    status, out, err = run(["--headless", "--data", shuffled, "--resume", path, "--num-samples", "0"], capsys)
+    status, out, err = run_cli(["--headless", "--data", shuffled, "--resume", path, "--num-samples", "0"], capsys)
     assert status == 0
     warnings = [line for line in err.splitlines() if "warning" in line]
     assert len(warnings) == 1 and "sha256 differs" in warnings[0] and str(shuffled) in warnings[0]
-    status, out, err = run(["--headless", "--data", small_data, "--resume", path, "--num-samples", "0"], capsys)
+    status, out, err = run_cli(["--headless", "--data", small_data, "--resume", path, "--num-samples", "0"], capsys)
     assert status == 0 and "warning" not in err  # the very file it trained on: nothing to say
 
 
 def test_17_an_empty_data_path_says_so(capsys):
-    status, _, err = run(["--headless", "--data", ""], capsys)
+    status, _, err = run_cli(["--headless", "--data", ""], capsys)
     assert status == 2 and "the path given to --data is empty" in assert_one_line(err, status)
 
 

@@ -11,7 +11,7 @@ from microgpt_tui.engine.config import ModelConfig, TrainConfig
 from microgpt_tui.engine.params import ParamLayout, init_params
 from microgpt_tui.engine.tokenizer import BOS_SYMBOL, Tokenizer
 from microgpt_tui.engine.trainer import Trainer
-from microgpt_tui.tui.command_line.main import main
+from conftest import after_steps, run_cli
 
 WORDS = "emma olivia ava isabella sophia charlotte mia amelia harper evelyn".split()
 
@@ -49,21 +49,10 @@ def test_equal_probabilities_list_the_lower_token_first():
 NAMES = WORDS * 3 + ["alexandrina", "maximiliano"]
 
 
-def run(argv, capsys):
-    try:
-        status = main([str(a) for a in argv])
-    except SystemExit as stop:
-        status = stop.code
-    captured = capsys.readouterr()
-    return status, captured.out, captured.err
-
-
 def saved_after(engine: str, steps: int, path, block_size: int = 16) -> Trainer:
     """A run on NAMES trained `steps` steps and saved to `path`; the trainer carries on from there."""
     config = ModelConfig(vocab_size=Tokenizer.from_documents(NAMES).vocab_size, block_size=block_size)
-    trainer = Trainer(NAMES, config, TrainConfig(steps=20, seed=5), engine)
-    for _ in range(steps):
-        trainer.step()
+    trainer = after_steps(Trainer(NAMES, config, TrainConfig(steps=20, seed=5), engine), steps)
     checkpoint.save(trainer.checkpoint("test", ""), path)
     return trainer
 
@@ -79,7 +68,7 @@ def test_inspect_gives_the_loss_and_probabilities_of_the_next_training_step(engi
     record = trainer.step()  # step 4 trains on `name` with the saved weights
     assert record.doc == name
 
-    status, out, err = run(["inspect", "--checkpoint", path, "--text", name, "--json"], capsys)
+    status, out, err = run_cli(["inspect", "--checkpoint", path, "--text", name, "--json"], capsys)
     assert status == 0 and err == ""
     shown = json.loads(out)
     assert shown["text"] == name
@@ -99,8 +88,8 @@ def test_inspect_gives_the_loss_and_probabilities_of_the_next_training_step(engi
 def test_the_table_shows_each_position_and_the_mean_surprise(tmp_path, capsys):
     path = tmp_path / "run.json"
     saved_after("fast", 2, path)
-    status, out, err = run(["inspect", "--checkpoint", path, "--text", "mia"], capsys)
-    _, as_json, _ = run(["inspect", "--checkpoint", path, "--text", "mia", "--json"], capsys)
+    status, out, err = run_cli(["inspect", "--checkpoint", path, "--text", "mia"], capsys)
+    _, as_json, _ = run_cli(["inspect", "--checkpoint", path, "--text", "mia", "--json"], capsys)
     shown = json.loads(as_json)
     lines = out.splitlines()
     assert status == 0 and err == ""
@@ -123,7 +112,7 @@ def test_a_word_longer_than_the_block_size_is_scored_on_its_first_predictions_an
     predictions = []
     tokens = trainer.tokenizer.encode_document("alexandrina")
     loss, _ = trainer.engine.loss_and_grads(trainer.config, trainer.weights(), tokens, predictions)
-    status, out, err = run(["inspect", "--checkpoint", path, "--text", "alexandrina"] + (["--json"] if as_json else []), capsys)
+    status, out, err = run_cli(["inspect", "--checkpoint", path, "--text", "alexandrina"] + (["--json"] if as_json else []), capsys)
     assert status == 0
     said = err if as_json else out
     assert "12 predictions, more than the block size of 6; only the first 6 are scored" in said
@@ -144,7 +133,7 @@ def test_a_word_longer_than_the_block_size_is_scored_on_its_first_predictions_an
 def test_a_bad_word_is_one_line_and_exit_2(text, problem, tmp_path, capsys):
     path = tmp_path / "run.json"
     saved_after("fast", 1, path)
-    status, out, err = run(["inspect", "--checkpoint", path, "--text", text, "--json"], capsys)
+    status, out, err = run_cli(["inspect", "--checkpoint", path, "--text", text, "--json"], capsys)
     assert status == 2 and out == ""
     assert err.count("\n") == 1 and err.startswith("microgpt-tui: error: ") and problem in err
     assert "\x1b" not in err
@@ -154,12 +143,12 @@ def test_a_bad_checkpoint_is_one_line_and_exit_2(tmp_path, capsys):
     broken = tmp_path / "broken.json"
     broken.write_text('{"format": "microgpt-tui checkpoint", "version": 1, "step": ')
     for path in (broken, tmp_path / "missing.json", tmp_path):
-        status, out, err = run(["inspect", "--checkpoint", path, "--text", "emma"], capsys)
+        status, out, err = run_cli(["inspect", "--checkpoint", path, "--text", "emma"], capsys)
         assert status == 2 and out == ""
         assert err.count("\n") == 1 and err.startswith("microgpt-tui: error: ") and "Traceback" not in err
 
 
 def test_inspect_needs_a_checkpoint_and_a_word(tmp_path, capsys):
     for argv in (["inspect", "--text", "emma"], ["inspect", "--checkpoint", tmp_path / "run.json"]):
-        status, out, err = run(argv, capsys)
+        status, out, err = run_cli(argv, capsys)
         assert status == 2 and out == "" and err.count("\n") == 1 and "required" in err

@@ -7,13 +7,12 @@ from dataclasses import replace
 
 import pytest
 
-from conftest import run_spec
+from conftest import after_steps, kinds, names_file, receive_until, run_cli, run_spec
 from microgpt_tui.engine import checkpoint
 from microgpt_tui.engine.config import ModelConfig, TrainConfig
 from microgpt_tui.engine.engines import ENGINES
 from microgpt_tui.engine.tokenizer import Tokenizer
 from microgpt_tui.engine.trainer import Trainer
-from microgpt_tui.tui.command_line.main import main
 from microgpt_tui.tui.training.bridge import ChildProcessTraining, InProcessTraining
 from microgpt_tui.tui.training.protocol import (Branch, Failed, Pause, Ready, Run, RunExtended, Save, SetPace, State,
                                                 StateChanged, Step, StepsTaken, TrainMore)
@@ -44,10 +43,6 @@ class Clock:
 def new_session(run, clock=None):
     sent: list = []
     return TrainingSession(run, sent.append, clock=clock or Clock()), sent
-
-
-def kinds(reports) -> list[str]:
-    return [type(r).__name__ for r in reports]
 
 
 def records(sent):
@@ -209,16 +204,6 @@ def test_a_pace_that_is_not_a_rate_is_refused(pace):
     assert session.pace == 5
 
 
-def receive_until(connection, done, timeout: float = 20.0) -> list:
-    """Reports until `done(reports)`; the timeout only stops a hang."""
-    got: list = []
-    deadline = time.monotonic() + timeout
-    while not done(got):
-        assert time.monotonic() < deadline, f"waited {timeout} s; got {kinds(got)}"
-        got += connection.receive(0.05)
-    return got
-
-
 def receive_for(connection, seconds: float) -> list:
     got: list = []
     deadline = time.monotonic() + seconds
@@ -377,18 +362,7 @@ def test_a_branch_keeps_the_model():
 
 @pytest.fixture()
 def data(tmp_path):
-    path = tmp_path / "names.txt"
-    path.write_text("\n".join(NAMES) + "\n")
-    return path
-
-
-def run_cli(argv, capsys):
-    try:
-        status = main([str(a) for a in argv])
-    except SystemExit as stop:
-        status = stop.code
-    captured = capsys.readouterr()
-    return status, captured.out, captured.err
+    return names_file(tmp_path, NAMES)
 
 
 def logged(path):
@@ -418,21 +392,15 @@ def test_resume_with_more_steps_extends_the_run_bit_for_bit(engine, data, tmp_pa
     assert log[0]["lr"] == 0.01 and [row["step"] for row in log] == list(range(21, 31))
 
     config = ModelConfig(extended.config.vocab_size, n_embd=8, n_head=2, block_size=8)
-    in_process = Trainer(NAMES, config, TrainConfig(steps=20), engine)
-    for _ in range(20):
-        in_process.step()
+    in_process = after_steps(Trainer(NAMES, config, TrainConfig(steps=20), engine), 20)
     in_process.extend(10)
-    for _ in range(10):
-        in_process.step()
+    after_steps(in_process, 10)
     assert extended.losses == in_process.losses and extended.params == in_process.params
     assert [row["loss"] for row in log] == in_process.losses[20:]
 
-    stopped = Trainer(NAMES, config, TrainConfig(steps=20), engine)
-    for _ in range(20):
-        stopped.step()
+    stopped = after_steps(Trainer(NAMES, config, TrainConfig(steps=20), engine), 20)
     stopped.extend(10)
-    for _ in range(4):
-        stopped.step()
+    after_steps(stopped, 4)
     checkpoint.save(stopped.checkpoint("names.txt", ""), tmp_path / "mid.json")
     resumed = Trainer.from_checkpoint(checkpoint.load(tmp_path / "mid.json"), NAMES)
     for _ in range(6):
