@@ -17,7 +17,7 @@ from microgpt_tui.tui.panes.loss_pane import LossPane
 from microgpt_tui.tui.screens.path_dialog import PathDialog
 from microgpt_tui.tui.screens.quit_dialog import QuitDialog
 from microgpt_tui.tui.training.protocol import State
-from conftest import run_spec
+from conftest import after_steps, run_spec
 
 NAMES = tuple("""emma olivia ava isabella sophia charlotte mia amelia harper evelyn abigail emily elizabeth
 mila ella avery sofia camila aria scarlett victoria madison luna grace chloe penelope layla riley zoey""".split())
@@ -112,9 +112,7 @@ async def test_quitting_right_after_saving_asks_nothing(tmp_path):
 
 
 async def test_the_app_opens_on_a_resumed_run_with_its_history(tmp_path):
-    trainer = Trainer(NAMES, CONFIG, TrainConfig(steps=30, seed=42), "fast")
-    for _ in range(7):
-        trainer.step()
+    trainer = after_steps(Trainer(NAMES, CONFIG, TrainConfig(steps=30, seed=42), "fast"), 7)
     saved = trainer.checkpoint("tiny", "0" * 64)
     app = make_app(resume=saved)
     async with app.run_test(size=(120, 40)) as pilot:
@@ -149,9 +147,7 @@ async def test_loading_errors_are_notifications_and_the_run_goes_on(tmp_path):
 
 
 async def test_opening_a_checkpoint_carries_on_from_it(tmp_path):
-    trainer = Trainer(NAMES, CONFIG, TrainConfig(steps=30, seed=42), "fast")
-    for _ in range(5):
-        trainer.step()
+    trainer = after_steps(Trainer(NAMES, CONFIG, TrainConfig(steps=30, seed=42), "fast"), 5)
     path = tmp_path / "run.json"
     checkpoint.save(trainer.checkpoint("tiny", "0" * 64), path)
     app = make_app()

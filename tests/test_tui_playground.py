@@ -24,7 +24,7 @@ from microgpt_tui.tui.screens.new_run_screen import NewRunScreen
 from microgpt_tui.tui.screens.runs_screen import RunsScreen
 from microgpt_tui.tui.training.bridge import InProcessTraining
 from microgpt_tui.tui.training.protocol import SetPace, State
-from conftest import run_spec
+from conftest import after_steps, run_spec
 
 NAMES = tuple("""emma olivia ava isabella sophia charlotte mia amelia harper evelyn abigail emily elizabeth
 mila ella avery sofia camila aria scarlett victoria madison luna grace chloe penelope layla riley zoey""".split())
@@ -184,9 +184,7 @@ async def test_a_branch_from_step_k_with_another_lr_gives_the_loss_a_resumed_che
 
 async def test_ctrl_o_opens_a_checkpoint_of_another_shape_as_a_new_run_with_every_pane_its_own(tmp_path):
     two_layers = ModelConfig(CONFIG.vocab_size, n_layer=2, n_embd=8, n_head=2, block_size=8)
-    trainer = Trainer(NAMES, two_layers, TrainConfig(steps=30, seed=42), "fast")
-    for _ in range(4):
-        trainer.step()
+    trainer = after_steps(Trainer(NAMES, two_layers, TrainConfig(steps=30, seed=42), "fast"), 4)
     path = tmp_path / "two.json"
     checkpoint.save(trainer.checkpoint("tiny", "0" * 64), path)
     app = make_app()
