@@ -8,6 +8,8 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from textual.app import App, ComposeResult
+from textual.widgets import Input, Static
 
 import microgpt_tui.tui as tui_package
 from microgpt_tui.datasets import KNOWN_DATASETS
@@ -188,3 +190,49 @@ def receive_until(connection, done, timeout: float = 20.0) -> list:
         got += connection.receive(0.05)
     return got
 
+
+# --- the panes' tests: one pane alone in an app ---
+
+
+class OnePaneApp(App):
+    """One pane alone, shown `model_snapshot` once mounted; a subclass names the pane (PANE) and its CSS_PATH."""
+
+    PANE: type
+
+    def __init__(self, model_snapshot: ModelSnapshot) -> None:
+        super().__init__()
+        self.model_snapshot = model_snapshot
+
+    def new_pane(self):
+        return self.PANE()
+
+    def compose(self) -> ComposeResult:
+        yield self.new_pane()
+
+    def on_mount(self) -> None:
+        for box in self.query(Input):
+            box.cursor_blink = False  # a still cursor, so snapshots do not depend on when they are taken
+        self.pane.show_snapshot(self.model_snapshot)
+
+    @property
+    def pane(self):
+        return self.query_one(self.PANE)
+
+
+def shown_before_mount(new_pane, model_snapshot: ModelSnapshot, css_path: Path) -> App:
+    """An app whose one pane, made by `new_pane()`, is given `model_snapshot` before it is mounted."""
+
+    class EarlyApp(App):
+        CSS_PATH = css_path
+
+        def compose(self) -> ComposeResult:
+            pane = new_pane()
+            pane.show_snapshot(model_snapshot)
+            yield pane
+
+    return EarlyApp()
+
+
+def text_of(app: App, selector: str) -> str:
+    """The text a Static or Label was last given."""
+    return str(app.query_one(selector, Static).content)

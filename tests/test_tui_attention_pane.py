@@ -1,8 +1,7 @@
 """The Attention pane: a word's attention grids, following training until the user types."""
 
 import pytest
-from textual.app import App, ComposeResult
-from textual.widgets import Input, Static
+from textual.widgets import Input
 
 from microgpt_tui.engine.config import ModelConfig, TrainConfig
 from microgpt_tui.engine.inference import attention_maps
@@ -12,7 +11,7 @@ from microgpt_tui.tui.panes.attention_pane import AttentionPane
 from microgpt_tui.tui.widgets.heatmap import Heatmap
 from microgpt_tui.tui.training.snapshot import ModelSnapshot, snapshot_of
 
-from conftest import FIFTY_NAMES, TUI_DIR
+from conftest import FIFTY_NAMES, TUI_DIR, OnePaneApp, shown_before_mount, text_of
 
 # two_snapshots and model_snapshot (the model on FIFTY_NAMES after 2 steps and after 3) come from conftest.py
 
@@ -24,29 +23,10 @@ def two_layer_snapshot() -> ModelSnapshot:
     return snapshot_of(trainer)  # untrained weights are enough to draw maps
 
 
-class AttentionApp(App):
+class AttentionApp(OnePaneApp):
     CSS_PATH = TUI_DIR / "panes" / "attention_pane.tcss"
     AUTO_FOCUS = None
-
-    def __init__(self, model_snapshot: ModelSnapshot) -> None:
-        super().__init__()
-        self.model_snapshot = model_snapshot
-
-    def compose(self) -> ComposeResult:
-        yield AttentionPane()
-
-    def on_mount(self) -> None:
-        self.query_one(Input).cursor_blink = False
-        self.pane.show_snapshot(self.model_snapshot)
-
-    @property
-    def pane(self) -> AttentionPane:
-        return self.query_one(AttentionPane)
-
-
-def text_of(app: App, selector: str) -> str:
-    """The text a Static or Label was last given."""
-    return str(app.query_one(selector, Static).content)
+    PANE = AttentionPane
 
 
 async def type_word(pilot, word: str) -> None:
@@ -106,16 +86,18 @@ async def test_each_head_gets_a_lower_triangular_grid_labelled_with_the_characte
         tokenizer = model_snapshot.tokenizer
         tokens = [tokenizer.bos, *tokenizer.encode("emma")]
         maps = attention_maps(model_snapshot.config, model_snapshot.weights, tokens)
+        size = model_snapshot.config.block_size
         for head, heatmap in enumerate(heads):
-            assert heatmap.row_labels == heatmap.column_labels == ["◆", "e", "m", "m", "a"]
-            for query in range(5):
-                for key in range(5):
-                    if key > query:
-                        assert heatmap.values[query][key] is None  # the future is masked
+            # padded to the block size with blank labels and cells, so every word gives one size
+            assert heatmap.row_labels == heatmap.column_labels == ["◆", "e", "m", "m", "a"] + [""] * (size - 5)
+            assert len(heatmap.values) == size and all(len(row) == size for row in heatmap.values)
+            for query in range(size):
+                for key in range(size):
+                    if key > query or query >= 5:
+                        assert heatmap.values[query][key] is None  # the future is masked, past the word blank
                     else:
                         assert heatmap.values[query][key] == maps[0][head][query][key]
-        assert heads[0].render_line(0).text.startswith("  ◆ e m m a")
-        assert [heads[0].render_line(1 + row).text[0] for row in range(5)] == ["◆", "e", "m", "m", "a"]
+        assert [heads[0].render_line(1 + row).text.strip()[:1] for row in range(6)] == ["◆", "e", "m", "m", "a", ""]
 
 
 async def test_the_heads_sit_side_by_side_when_wide_and_wrap_when_narrow(model_snapshot):
@@ -133,12 +115,13 @@ async def test_hovering_a_cell_shows_its_exact_weight(model_snapshot):
     app = AttentionApp(model_snapshot)
     async with app.run_test(size=(120, 30)) as pilot:
         await type_word(pilot, "emma")
-        await pilot.hover("#attention-head-2", offset=(2 + 2 * 1, 1 + 3))  # row 3 ('m'), column 1 ('e')
+        width = app.query_one("#attention-head-2", Heatmap).cell_width
+        await pilot.hover("#attention-head-2", offset=(2 + width * 1, 1 + 3))  # row 3 ('m'), column 1 ('e')
         weight = app.pane.maps[0][2][3][1]
         assert text_of(app, "#attention-cell").strip() == (
             f"layer 0 · head 2 · 'm' (position 3) → 'e' (position 1): {weight:.4f}"
         )
-        await pilot.hover("#attention-head-2", offset=(2 + 2 * 4, 1 + 3))  # above the diagonal
+        await pilot.hover("#attention-head-2", offset=(2 + width * 4, 1 + 3))  # above the diagonal
         assert "masked" in text_of(app, "#attention-cell")
 
 
@@ -146,8 +129,9 @@ async def test_moving_the_cursor_with_keys_shows_the_weight(model_snapshot):
     app = AttentionApp(model_snapshot)
     async with app.run_test(size=(120, 30)) as pilot:
         await type_word(pilot, "ava")
-        app.query_one("#attention-head-1", Heatmap).focus()
-        await pilot.press("down", "down", "right")
+        app.pane.focus()
+        # right from the last column goes on to the next head
+        await pilot.press("down", "down", "right", "right", "right", "right")
         weight = app.pane.maps[0][1][2][1]
         assert f"head 1 · 'v' (position 2) → 'a' (position 1): {weight:.4f}" in text_of(app, "#attention-cell")
 
@@ -180,7 +164,7 @@ async def test_a_word_longer_than_the_block_is_cut_with_a_note(model_snapshot):
 async def test_layer_keys_appear_only_with_more_than_one_layer(model_snapshot, two_layer_snapshot):
     app = AttentionApp(model_snapshot)
     async with app.run_test(size=(120, 30)) as pilot:
-        app.query_one("#attention-head-0", Heatmap).focus()
+        app.pane.focus()
         await pilot.pause()
         assert "change_layer" not in {b.binding.action.split("(")[0] for b in app.active_bindings.values()}
         await pilot.press("greater_than_sign")
@@ -188,7 +172,7 @@ async def test_layer_keys_appear_only_with_more_than_one_layer(model_snapshot, t
 
     app = AttentionApp(two_layer_snapshot)
     async with app.run_test(size=(120, 30)) as pilot:
-        app.query_one("#attention-head-0", Heatmap).focus()
+        app.pane.focus()
         await pilot.pause()
         shown = {b.binding.description for b in app.active_bindings.values() if b.binding.show}
         assert {"Prev layer", "Next layer"} <= shown
@@ -207,21 +191,13 @@ async def test_escape_leaves_the_word_box(model_snapshot):
     async with app.run_test(size=(120, 30)) as pilot:
         await type_word(pilot, "ava")
         await pilot.press("escape")
-        assert app.query_one("#attention-head-0", Heatmap).has_focus
+        assert app.pane.has_focus
         await pilot.press("n")
         assert app.query_one(Input).value == "ava"
 
 
 async def test_a_snapshot_given_before_the_pane_is_mounted_is_drawn(model_snapshot):
-    class EarlyApp(App):
-        CSS_PATH = TUI_DIR / "panes" / "attention_pane.tcss"
-
-        def compose(self) -> ComposeResult:
-            pane = AttentionPane()
-            pane.show_snapshot(model_snapshot)
-            yield pane
-
-    app = EarlyApp()
+    app = shown_before_mount(AttentionPane, model_snapshot, TUI_DIR / "panes" / "attention_pane.tcss")
     async with app.run_test(size=(120, 30)) as pilot:
         await pilot.pause()
         assert len(app.query(Heatmap)) == model_snapshot.config.n_head
@@ -231,8 +207,9 @@ async def test_a_snapshot_given_before_the_pane_is_mounted_is_drawn(model_snapsh
 def test_attention_pane_look(model_snapshot, snap_compare):
     async def point_at_a_cell(pilot):
         await type_word(pilot, "isabella")
-        app.query_one("#attention-head-3", Heatmap).focus()
-        await pilot.press("down", "down", "down", "right")
+        app.pane.focus()
+        await pilot.press(*["right"] * 27, "down", "down", "down")  # head 3, 'a' → 's'
+
 
     app = AttentionApp(model_snapshot)
     assert snap_compare(app, terminal_size=(120, 28), run_before=point_at_a_cell)

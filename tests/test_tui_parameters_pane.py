@@ -1,6 +1,5 @@
 """The Parameters pane: every matrix with live statistics, and a heatmap of the chosen one."""
 
-from textual.app import App, ComposeResult
 from textual.widgets import DataTable, RadioButton, Static
 
 from microgpt_tui.engine.config import ModelConfig, TrainConfig
@@ -9,29 +8,16 @@ from microgpt_tui.engine.tokenizer import Tokenizer
 from microgpt_tui.engine.trainer import Trainer
 from microgpt_tui.tui.widgets.heatmap import Heatmap
 from microgpt_tui.tui.panes.parameters_pane import ParametersPane
-from microgpt_tui.tui.training.snapshot import ModelSnapshot, snapshot_of
+from microgpt_tui.tui.training.snapshot import snapshot_of
 
-from conftest import FIFTY_NAMES, TUI_DIR
+from conftest import FIFTY_NAMES, TUI_DIR, OnePaneApp, shown_before_mount
 
 # two_snapshots and model_snapshot (the model on FIFTY_NAMES after 2 steps and after 3) come from conftest.py
 
 
-class ParametersApp(App):
+class ParametersApp(OnePaneApp):
     CSS_PATH = TUI_DIR / "panes" / "parameters_pane.tcss"
-
-    def __init__(self, model_snapshot: ModelSnapshot) -> None:
-        super().__init__()
-        self.model_snapshot = model_snapshot
-
-    def compose(self) -> ComposeResult:
-        yield ParametersPane()
-
-    def on_mount(self) -> None:
-        self.pane.show_snapshot(self.model_snapshot)
-
-    @property
-    def pane(self) -> ParametersPane:
-        return self.query_one(ParametersPane)
+    PANE = ParametersPane
 
 
 def table_row(table: DataTable, name: str) -> list[str]:
@@ -216,15 +202,7 @@ async def test_a_tall_matrix_scrolls_its_heatmap(model_snapshot):
 
 
 async def test_a_snapshot_given_before_the_pane_is_mounted_is_drawn(model_snapshot):
-    class EarlyApp(App):
-        CSS_PATH = TUI_DIR / "panes" / "parameters_pane.tcss"
-
-        def compose(self) -> ComposeResult:
-            pane = ParametersPane()
-            pane.show_snapshot(model_snapshot)
-            yield pane
-
-    app = EarlyApp()
+    app = shown_before_mount(ParametersPane, model_snapshot, TUI_DIR / "panes" / "parameters_pane.tcss")
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.pause()
         assert app.query_one(DataTable).row_count == 9
