@@ -160,6 +160,16 @@ def run_cli(argv, capsys) -> tuple[int, str, str]:
     return status, captured.out, captured.err
 
 
+@pytest.fixture()
+def opened(monkeypatch):
+    """Stand in for App.run: record the app that would have opened."""
+    from microgpt_tui.tui import app as app_module  # only the tests that open the app pay for importing it
+
+    apps = []
+    monkeypatch.setattr(app_module.MicroGPTApp, "run", lambda self: apps.append(self))
+    return apps
+
+
 def after_steps(trainer: Trainer, steps: int) -> Trainer:
     """`trainer` once it has taken `steps` more steps."""
     for _ in range(steps):

@@ -2,15 +2,7 @@
 
 import pytest
 
-from microgpt_tui.tui import app as app_module
 from microgpt_tui.tui.command_line.main import main
-
-@pytest.fixture()
-def opened(monkeypatch):
-    """Stand in for App.run: record the app that would have opened."""
-    apps = []
-    monkeypatch.setattr(app_module.MicroGPTApp, "run", lambda self: apps.append(self))
-    return apps
 
 
 def test_missing_data_file_is_one_line_and_exit_2(tmp_path, capsys, opened):

@@ -63,14 +63,6 @@ def printed_steps(out: str) -> int:
     return sum(1 for line in out.splitlines() if line.startswith("step"))
 
 
-@pytest.fixture()
-def opened(monkeypatch):
-    """Stand in for App.run: record the app that would have opened."""
-    apps = []
-    monkeypatch.setattr(app_module.MicroGPTApp, "run", lambda self: apps.append(self))
-    return apps
-
-
 # ---- 1. two outputs, or an output and an input, on one file ---------------------------
 
 def test_1_checkpoint_and_log_on_one_path_are_refused_before_training(small_data, tmp_path, capsys):
