@@ -131,6 +131,14 @@ def trained(steps: int):
     return trainer, [trainer.step() for _ in range(steps)]
 
 
+def show_steps(app, trainer, steps) -> LossPane:
+    """The app's loss pane, told of a 100-step run on `trainer`'s vocabulary and given `steps`."""
+    pane = app.query_one(LossPane)
+    pane.set_run(total_steps=100, vocab_size=trainer.config.vocab_size)
+    pane.add_steps(steps)
+    return pane
+
+
 def strip_text(app) -> list[str]:
     return app.query_one(StepStrip).render().plain.split("\n")
 
@@ -139,10 +147,8 @@ async def test_the_strip_tells_the_latest_step_character_by_character():
     trainer, steps = trained(3)
     app = LossApp()
     async with app.run_test(size=(60, 24)) as pilot:
-        pane = app.query_one(LossPane)
         assert strip_text(app)[0] == "no step taken yet: press n to take one"
-        pane.set_run(total_steps=100, vocab_size=trainer.config.vocab_size)
-        pane.add_steps(steps)
+        pane = show_steps(app, trainer, steps)
         pane.show_snapshot(snapshot_of(trainer))
         await pilot.pause(0.3)
         last = steps[-1]
@@ -160,9 +166,7 @@ async def test_left_and_right_pick_a_step_of_the_run_and_a_click_picks_a_bar():
     trainer, steps = trained(5)
     app = LossApp()
     async with app.run_test(size=(60, 24)) as pilot:
-        pane = app.query_one(LossPane)
-        pane.set_run(total_steps=100, vocab_size=trainer.config.vocab_size)
-        pane.add_steps(steps)
+        pane = show_steps(app, trainer, steps)
         await pilot.pause(0.3)
         app.query_one(StepBars).focus()
         await pilot.press("left", "left")
@@ -184,9 +188,7 @@ async def test_the_strip_picks_a_character_and_tells_its_surprise_and_top_guesse
     trainer, steps = trained(2)
     app = LossApp()
     async with app.run_test(size=(60, 24)) as pilot:
-        pane = app.query_one(LossPane)
-        pane.set_run(total_steps=100, vocab_size=trainer.config.vocab_size)
-        pane.add_steps(steps)
+        pane = show_steps(app, trainer, steps)
         pane.show_snapshot(snapshot_of(trainer))
         await pilot.pause(0.3)
         strip = app.query_one(StepStrip)
