@@ -20,6 +20,7 @@ from pathlib import Path
 from textual import events, work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
+from textual.keys import format_key
 from textual.containers import ScrollableContainer
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Footer, Input, TextArea
@@ -51,9 +52,22 @@ SIGNAL_SAVE_WAIT = 5.0  # seconds a SIGTERM or SIGHUP waits for its save before 
 STATUS_EVERY = 0.2  # seconds between status line redraws while steps pour in (keys redraw at once)
 
 # Keys that are also text: while a text box has focus they go into it, not to the app.
-TYPING_ACTIONS = {"toggle_pause", "step", "cooler", "hotter", "help", "quit", "slower", "faster", "train_more"}
+TYPING_ACTIONS = {"toggle_pause", "step", "cooler", "hotter", "help", "quit", "slower", "faster", "train_more", "zoom",
+                  "unzoom"}
+# From this size up the panes stand in two columns; below it they stack, and zoom (z) shows one whole.
+TWO_COLUMNS_WIDTH, TWO_COLUMNS_HEIGHT = 100, 30
 # The paces - and + step through, in steps a second; None is as fast as the engine goes.
 PACES = (1, 2, 5, 10, 20, 50, 100, 200, None)
+
+
+PROJECT = __name__.rsplit(".", 2)[0]  # the package's import name: its widgets' bindings go in the help
+
+
+def key_name(binding: Binding) -> str:
+    """A binding's key as the help shows it: `[`, `ctrl+s`, `←`, `escape`."""
+    if binding.key_display:
+        return binding.key_display
+    return " / ".join("escape" if k == "escape" else format_key(k) for k in binding.key.split(","))
 
 
 def data_choice_of(dataset) -> str:
@@ -76,31 +90,50 @@ class MicroGPTApp(App[None]):
     CSS_PATH = ["app.tcss", "panes/loss_pane.tcss", "panes/attention_pane.tcss", "panes/parameters_pane.tcss",
                 "panes/sample_pane.tcss", "screens/dialogs.tcss"]
     AUTO_FOCUS = None  # start with nothing focused, so space and n work at once
+    # A zoomed pane keeps the status line above it and the footer below.
+    ALLOW_IN_MAXIMIZED_VIEW = "#status, Footer"
+    ESCAPE_TO_MINIMIZE = False  # escape leaves a text box first; then it unzooms (action_leave_text_box)
 
     # The screen gets one class per axis from these; app.tcss stacks the panes on a
     # small terminal and shows only a note on one that is too small.
-    HORIZONTAL_BREAKPOINTS = [(0, "-too-narrow"), (MIN_WIDTH, "-narrow"), (110, "-wide")]
-    VERTICAL_BREAKPOINTS = [(0, "-too-short"), (MIN_HEIGHT, "-short"), (34, "-tall")]
+    HORIZONTAL_BREAKPOINTS = [(0, "-too-narrow"), (MIN_WIDTH, "-narrow"), (TWO_COLUMNS_WIDTH, "-wide")]
+    VERTICAL_BREAKPOINTS = [(0, "-too-short"), (MIN_HEIGHT, "-short"), (TWO_COLUMNS_HEIGHT, "-tall")]
 
     # priority=True: these run before a focused widget sees the key (a DataTable or a
     # RadioSet would take space). check_action() hands them back to a focused text box.
+    # The footer shows the keys used most, short enough to fit 80 columns; the others
+    # (show=False) are in the help's key table and the command palette. The tooltip is
+    # what the help's key table says of each.
     BINDINGS = [
-        Binding("space", "toggle_pause", "Pause/resume", priority=True),
-        Binding("n", "step", "One step", priority=True),
-        Binding("left_square_bracket", "cooler", "Temp −", key_display="[", priority=True),
-        Binding("right_square_bracket", "hotter", "Temp +", key_display="]", priority=True),
-        Binding("tab", "app.focus_next", "Next", priority=True),
-        Binding("shift+tab", "app.focus_previous", "Previous", show=False, priority=True),
-        Binding("question_mark", "help", "Help", key_display="?", priority=True),
-        Binding("minus", "slower", "Slower", key_display="-", priority=True),
-        Binding("plus,equals_sign", "faster", "Faster", key_display="+", priority=True),
-        Binding("m", "train_more", "Train more", priority=True),
-        Binding("ctrl+n", "new_run", "New run", priority=True),
-        Binding("ctrl+r", "runs", "Runs", priority=True),
-        Binding("ctrl+s", "save", "Save", priority=True),
-        Binding("ctrl+o", "open", "Open", priority=True),
-        Binding("escape", "leave_text_box", "Leave box", show=False),
-        Binding("q", "quit", "Quit", priority=True),
+        Binding("space", "toggle_pause", "Pause", priority=True, tooltip="pause or resume training"),
+        Binding("n", "step", "Step", priority=True, tooltip="take exactly one step (pauses first if running)"),
+        Binding("left_square_bracket", "cooler", "Temp−", key_display="[", priority=True,
+                tooltip=f"lower the sampling temperature by {TEMPERATURE_STEP}"),
+        Binding("right_square_bracket", "hotter", "Temp+", key_display="]", priority=True,
+                tooltip=f"raise the sampling temperature by {TEMPERATURE_STEP}"),
+        Binding("z", "zoom", "Zoom", priority=True,
+                tooltip="zoom: the focused pane (the loss pane if none is) fills the screen"),
+        Binding("z", "unzoom", "Unzoom", priority=True, tooltip="zoomed: back to all four panes (escape too)"),
+        Binding("tab", "app.focus_next", "Next", show=False, priority=True,
+                tooltip="move to the next control, pane by pane"),
+        Binding("shift+tab", "app.focus_previous", "Previous", show=False, priority=True,
+                tooltip="move to the previous control"),
+        Binding("question_mark", "help", "Help", key_display="?", priority=True, tooltip="this help"),
+        Binding("minus", "slower", "Slower", key_display="-", show=False, priority=True,
+                tooltip="train slower: 1, 2, 5, 10, 20, 50, 100, 200 steps a second, or max"),
+        Binding("plus,equals_sign", "faster", "Faster", key_display="+", show=False, priority=True,
+                tooltip="train faster, up to max"),
+        Binding("m", "train_more", "Train more", show=False, priority=True,
+                tooltip="train more: carry the run on for as many steps again (the palette offers 100, 1,000 or 10,000)"),
+        Binding("ctrl+n", "new_run", "New run", show=False, priority=True,
+                tooltip="a new run with other settings, or a branch from this step, without quitting"),
+        Binding("ctrl+r", "runs", "Runs", show=False, priority=True,
+                tooltip="the runs of this session, side by side; Enter shows a run's weights"),
+        Binding("ctrl+s", "save", "Save", show=False, priority=True, tooltip="save the run to a checkpoint"),
+        Binding("ctrl+o", "open", "Open", show=False, priority=True, tooltip="open a checkpoint as a new run"),
+        Binding("escape", "leave_text_box", "Leave box", show=False,
+                tooltip="leave a text box, so the keys above work again; zoomed, back to all four panes"),
+        Binding("q", "quit", "Quit", priority=True, tooltip="quit (asks first if steps are unsaved)"),
     ]
 
     def __init__(
@@ -374,6 +407,11 @@ class MicroGPTApp(App[None]):
             return None  # shown dimmed: the run is over
         if action == "train_more" and self.progress.state is State.ENDED:
             return None
+        # z zooms, or unzooms when zoomed: one key, and the footer names what it does now
+        if action == "zoom":
+            return self.screen.maximized is None
+        if action == "unzoom":
+            return self.screen.maximized is not None
         return True
 
     def action_toggle_pause(self) -> None:
@@ -432,11 +470,46 @@ class MicroGPTApp(App[None]):
 
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):
-            self.push_screen(HelpScreen())
+            self.push_screen(HelpScreen(self.key_rows()))
+
+    def key_rows(self) -> list[tuple[str, list[tuple[str, str]]]]:
+        """Every key, from the bindings: the app's, then each pane's (for the help's key table)."""
+        everywhere = [(key_name(b), b.tooltip or b.description) for b in self.BINDINGS]
+        everywhere.append(("ctrl+p", "the command palette: every action by name"))
+        sections = [("Everywhere", everywhere)]
+        for pane in self.query_one("#panes").children:
+            rows: list[tuple[str, str]] = []
+            for widget in pane.walk_children(with_self=True):
+                if not type(widget).__module__.startswith(PROJECT):
+                    continue  # Textual's own widgets: a text box's editing keys are the usual ones
+                for binding in vars(type(widget)).get("BINDINGS", []):  # its own, not inherited from Input
+                    row = (key_name(binding), binding.tooltip or binding.description)
+                    if row not in rows:
+                        rows.append(row)
+            if rows:
+                sections.append((f"In the {pane.BORDER_TITLE} pane, once focused", rows))
+        return sections
+
+    def action_zoom(self) -> None:
+        """The focused pane fills the screen; with nothing focused, the loss pane does."""
+        pane = self._focused_pane() or self.query_one(LossPane)
+        self.screen.maximized = pane
+        self.refresh_bindings()
+
+    def action_unzoom(self) -> None:
+        self.screen.minimize()
+        self.refresh_bindings()
+
+    def _focused_pane(self):
+        panes = self.query_one("#panes").children
+        focused = self.focused
+        return next((node for node in focused.ancestors_with_self if node in panes), None) if focused else None
 
     def action_leave_text_box(self) -> None:
         if isinstance(self.focused, (Input, TextArea)):
             self.set_focus(None)
+        elif self.screen.maximized is not None:
+            self.action_unzoom()
 
     # ---- the playground: pace, train more, new runs, comparing runs ---------------
 

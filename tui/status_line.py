@@ -81,30 +81,60 @@ def format_duration(seconds: float) -> str:
 
 
 def status_text(p: Progress, width: int | None = None, lines: int = 1) -> Text:
-    """The status line, on one line or two; given a `width`, the data set's label is
-    shortened to make each line fit.
+    """The status line, on one line or two; given a `width`, it is made to fit.
 
-    The label never changes during a run, while the step, the rate and the learning rate
-    do: those are what a glance at the line is for, so they are never cut.
+    The label and the model's size never change during a run, while the step, the rate and
+    the learning rate do: those are what a glance at the line is for, so they are never cut.
+    What gives way first is the engine's name, then the model's size, then the words of the
+    rate; last, the data set's label is shortened.
     """
+    # from the fullest line to the most compact: (model shown as, rate in words)
+    if lines == 2:
+        ways = [("full", True), ("full", False)]
+    else:
+        ways = [("full", True), ("params", True), ("none", True), ("none", False)]
+    for model_as, rate_in_words in ways:
+        label, model, progress = _parts(p, model_as, rate_in_words)
+        # what shares the first line with the label
+        beside_label = model if lines == 2 else model + progress
+        widest = max(MIN_LABEL + beside_label.cell_len, progress.cell_len if lines == 2 else 0)
+        if width is None or widest <= width:
+            break
+    if lines == 2:
+        progress = progress[3:]  # on a line of its own: no bar before it
+    if width is not None and label.cell_len + beside_label.cell_len > width:
+        label.truncate(max(MIN_LABEL, width - beside_label.cell_len), overflow="ellipsis")
+    if lines == 2:
+        return Text("\n").join([label + model, progress])
+    return label + beside_label
+
+
+def _parts(p: Progress, model_as: str, rate_in_words: bool) -> tuple[Text, Text, Text]:
+    """The label, the model (led by a bar, or empty) and the progress (led by a bar)."""
     bar = (" │ ", "dim")
     state = p.state.value if p.state else "STARTING"
     if p.steps_queued:
         state += f" +{p.steps_queued}"
+    unit = " steps/s" if rate_in_words else "/s"
     # Rate and ETA mean something only while running; paused or done they would be stale.
     running = p.state is State.RUNNING
     if running and p.steps_per_second:
         digits = 0 if p.steps_per_second >= 10 else 1
-        rate = f"{p.steps_per_second:,.{digits}f} steps/s"
+        rate = f"{p.steps_per_second:,.{digits}f}{unit}"
     else:
-        rate = "– steps/s"
+        rate = f"–{unit}"
     eta = f"ETA {format_duration(p.eta_seconds)}" if p.eta_seconds is not None else "ETA –"
     lr = f"lr {p.lr:.5f}" if p.lr is not None else "lr –"
     rate += " (max)" if p.pace is None else f" (pace {p.pace:g})"  # the pace asked for, beside the pace got
     steps_width = len(str(p.total_steps))
     label = Text.assemble((p.dataset, "bold"))  # bold the label only, not what is added to it
-    model = Text.assemble(bar, f"{p.num_params:,} params · {p.engine} engine")
+    model = {
+        "full": Text.assemble(bar, f"{p.num_params:,} params · {p.engine} engine"),
+        "params": Text.assemble(bar, f"{p.num_params:,} params"),
+        "none": Text(),
+    }[model_as]
     progress = Text.assemble(
+        bar,
         ("step ", "dim"),
         (f"{p.step:>{steps_width}}/{p.total_steps}", "bold"),
         bar,
@@ -112,13 +142,7 @@ def status_text(p: Progress, width: int | None = None, lines: int = 1) -> Text:
         bar,
         f"{rate} · {eta} · {lr}",
     )
-    # what shares the first line with the label
-    beside_label = model if lines == 2 else model + Text.assemble(bar) + progress
-    if width is not None and label.cell_len + beside_label.cell_len > width:
-        label.truncate(max(MIN_LABEL, width - beside_label.cell_len), overflow="ellipsis")
-    if lines == 2:
-        return Text("\n").join([label + model, progress])
-    return label + beside_label
+    return label, model, progress
 
 
 MIN_LABEL = 8  # cells the data set's label keeps however narrow the line

@@ -106,37 +106,49 @@ as many as --num-samples asks for).
 
 ## Keys
 
-| key | what it does |
-| --- | --- |
-| `space` | pause or resume training |
-| `n` | take exactly one step (pauses first if running) |
-| `tab` / `shift+tab` | move to the next / previous control, pane by pane |
-| `←` / `→` | on the loss bars: pick an earlier / later step (`end`: the latest); on the step strip: pick a character |
-| `[` / `]` | lower / raise the sampling temperature by {TEMPERATURE_STEP} |
-| `-` / `+` | train slower / faster: 1, 2, 5, 10, 20, 50, 100, 200 steps a second, or max |
-| `m` | train more: carry the run on for as many steps again (the palette offers 100, 1,000 or 10,000) |
-| `ctrl+n` | a new run with other settings, or a branch from this step, without quitting |
-| `ctrl+r` | the runs of this session, side by side; Enter shows a run's weights |
-| `ctrl+s` / `ctrl+o` | save the run to a checkpoint / open one as a new run |
-| `escape` | leave a text box, so the keys above work again |
-| `?` | this help |
-| `q` | quit |
-| `ctrl+p` | the command palette: every action by name |
+Every key the app knows, read from its bindings. Most are shown in the footer too; the
+command palette (`ctrl+p`) lists every action by name.
 
+{{keys}}
 While you are typing in a box, letters go into the box: press `escape` first.
 """
 
 
+KeyRows = list[tuple[str, list[tuple[str, str]]]]  # (where the keys work, [(key, what it does)])
+
+
+def key_table(sections: KeyRows) -> str:
+    """The keys as Markdown: a table for each place they work."""
+    parts = []
+    for where, rows in sections:
+        lines = [f"**{where}**", "", "| key | what it does |", "| --- | --- |"]
+        lines += [f"| {_code(key)} | {what.replace('|', '/')} |" for key, what in rows]
+        parts.append("\n".join(lines) + "\n")
+    return "\n".join(parts)
+
+
+def _code(key: str) -> str:
+    # `|` would end a table cell, and a backtick would end the code span
+    return " / ".join(f"`{k}`" if k not in ("|", "`") else f"``{k}``" for k in key.split(" / ")).replace("|", "\\|")
+
+
 class HelpScreen(ModalScreen[None]):
-    """A scrollable page over the app; any of escape, q or ? closes it."""
+    """A scrollable page over the app; any of escape, q or ? closes it.
+
+    `keys` is the key table, built by the app from its bindings and its panes'.
+    """
 
     BINDINGS = [
         Binding("escape,q,question_mark", "close", "Close help"),
     ]
 
+    def __init__(self, keys: KeyRows = ()) -> None:
+        super().__init__()
+        self.text = HELP.replace("{keys}", key_table(list(keys)))
+
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="help-body"):
-            yield Markdown(HELP)
+            yield Markdown(self.text)
 
     def on_mount(self) -> None:
         self.query_one("#help-body").focus()
