@@ -1,5 +1,6 @@
 """The small widgets the panes are built from: heatmap, temperature slider, next-character bars."""
 
+from rich.color import ColorSystem
 from textual.app import App, ComposeResult
 
 from microgpt_tui.engine.tokenizer import Tokenizer
@@ -18,12 +19,26 @@ def test_sequential_scale_runs_dark_to_bright_and_clamps():
     assert scale.colour(1.0).brightness > scale.colour(0.5).brightness > scale.colour(0.0).brightness
 
 
-def test_diverging_scale_puts_zero_in_the_dark_middle():
+def test_diverging_scale_puts_zero_in_a_grey_middle_and_the_hue_tells_the_sign():
     scale = ColourScale.symmetric(0.4)
-    middle = scale.colour(0.0)
-    assert middle.brightness < scale.colour(0.4).brightness
-    assert middle.brightness < scale.colour(-0.4).brightness
-    assert scale.colour(-0.4) != scale.colour(0.4)  # the hue tells the sign
+
+    def saturation(colour):
+        return max(colour.rgb) - min(colour.rgb)
+
+    negative, zero, positive = scale.colour(-0.4), scale.colour(0.0), scale.colour(0.4)
+    assert saturation(zero) < 16  # grey
+    assert saturation(negative) > 100 and saturation(positive) > 100  # the size shows as strength of colour
+    assert negative.b > negative.r and positive.r > positive.b  # blue below zero, orange above
+
+
+def test_zero_is_neither_black_nor_white_even_in_a_256_colour_terminal():
+    """Zero must show on a dark theme's background and on a light one, also after the terminal's
+    colours are cut down to the xterm 256 (tmux's default, macOS Terminal)."""
+    for scale in (ColourScale.symmetric(0.4), ColourScale.sequential(0.0, 1.0)):
+        zero = scale.colour(0.0).rich_color
+        for colour in (zero, zero.downgrade(ColorSystem.EIGHT_BIT)):
+            red, green, blue = colour.get_truecolor()
+            assert 0.3 < (0.299 * red + 0.587 * green + 0.114 * blue) / 255 < 0.8
 
 
 def test_a_scale_with_no_range_does_not_divide_by_zero():
@@ -91,6 +106,45 @@ async def test_heatmap_hover_reports_the_cell_under_the_mouse():
         assert app.highlighted[-1] == (1, 1, 0.5)
         await pilot.hover(Heatmap, offset=(0, 1))  # on a label: nothing changes
         assert app.highlighted[-1] == (1, 1, 0.5)
+
+
+async def test_heatmap_cursor_marks_the_labels_and_leaves_the_cell_its_colour():
+    app = HeatmapApp()
+    async with app.run_test(size=(30, 8)) as pilot:
+        heatmap = app.query_one(Heatmap)
+        heatmap.focus()
+        await pilot.press("down", "right")  # row 'a', column 1: 0.5
+        line = heatmap.render_line(2)
+        assert line.text.rstrip() == "a▸"  # the label and a mark; the cells stay coloured spaces
+        assert next(iter(line.crop(4, 5))).style.bgcolor == ColourScale.sequential(0, 1).colour(0.5).rich_color
+        assert heatmap.render_line(0).text.rstrip() == "  ◆ ▾ b"  # a mark over the column
+
+
+async def test_half_blocks_draw_two_rows_per_line_upper_in_the_foreground():
+    app = HeatmapApp()
+    async with app.run_test(size=(30, 8)) as pilot:
+        heatmap = Heatmap(cell_width=1, half_blocks=True)
+        await app.mount(heatmap)
+        values = [[-1.0, 0.0], [0.5, None], [1.0, 0.0]]
+        scale = ColourScale.symmetric(1.0)
+        heatmap.show(values, ["x", "y", "z"], ["0", "1"], scale)
+        await pilot.pause()
+        assert heatmap.line_count == 2 and heatmap.virtual_size.height == 3
+        first, second = heatmap.render_line(1), heatmap.render_line(2)
+        assert first.text.rstrip() == "x ▀▀" and second.text.rstrip() == "z ▀▀"
+
+        def cell(strip, x):
+            return next(iter(strip.crop(x, x + 1))).style
+
+        assert cell(first, 2).color == scale.colour(-1.0).rich_color  # row x above
+        assert cell(first, 2).bgcolor == scale.colour(0.5).rich_color  # row y below
+        assert cell(first, 3).bgcolor == heatmap.rich_style.bgcolor  # y has no value there
+        assert cell(second, 3).color == scale.colour(0.0).rich_color
+        assert cell(second, 3).bgcolor == heatmap.rich_style.bgcolor  # no fourth row
+        heatmap.focus()
+        await pilot.press("down")  # row y: the lower half of the first line
+        assert app.highlighted[-1] == (1, 0, 0.5)
+        assert heatmap.render_line(1).text.rstrip() == "y▸▀▀"
 
 
 async def test_heatmap_skips_column_labels_that_would_run_together():

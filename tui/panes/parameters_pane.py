@@ -11,8 +11,11 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.events import Click
+from textual.message import Message
 from textual.widget import Widget
-from textual.widgets import DataTable, RadioButton, RadioSet, Static
+from textual.widgets import DataTable, Static
 
 from ...engine.params import Matrix
 from ...engine.stats import MatrixStats
@@ -29,22 +32,55 @@ KINDS = [
     ("v", "Adam v", "the running average of squared gradients: it sets each weight's step size"),
 ]
 KIND_NAMES = [kind for kind, _, _ in KINDS]
+# the kinds as the pane's one-line chooser names them
+KIND_WORDS = [("value", "value"), ("grad", "grad"), ("update", "update"), ("m", "Adam m"), ("v", "Adam v")]
 STEP_KINDS = {"grad", "update"}  # what the last step alone made: unknown until a step is taken here
 
-# A half-width pane at 120 columns holds about 56 columns of table: the spread of the
-# values (std), the size of the gradient and how far the step moved the matrix fit beside
-# its name and shape; mean, min and max would push the last two off screen.
-STAT_COLUMNS = ["std", "|grad|", "update/weight"]
+# The table shares a half-width pane with the heatmap, so it has about 35 columns: the size
+# of the gradient and how far the step moved the matrix (update/weight) come right after the
+# name; the spread of the values (std) and the shape are further right, a sideways scroll away.
+STAT_COLUMNS = ["|grad|", "update/w", "std", "shape"]
 
 
 def stat_cells(stats: MatrixStats) -> list[Text]:
     """One table row's numbers, right-aligned so the decimal points line up."""
+    rows, cols = stats.shape
     numbers = [
-        f"{stats.value.std:.3f}",
         f"{stats.grad.norm:.3f}",
         f"{stats.update_ratio:.1e}",
+        f"{stats.value.std:.3f}",
+        f"{rows}×{cols}",
     ]
     return [Text(number, justify="right") for number in numbers]
+
+
+class KindChoice(Static):
+    """The five kinds on one line, the shown one highlighted; a click on a word picks it.
+
+    Plain text rather than radio buttons: buttons need twice the width, and this line never
+    takes focus, so space stays the app's pause key.
+    """
+
+    class Picked(Message):
+        def __init__(self, kind: str) -> None:
+            super().__init__()
+            self.kind = kind
+
+    def show_kind(self, kind: str) -> None:
+        pieces: list[tuple[str, str] | str] = []
+        for index, (name, word) in enumerate(KIND_WORDS):
+            if index:
+                pieces.append(" ")
+            pieces.append((word, "reverse bold" if name == kind else ""))
+        self.update(Text.assemble(*pieces))
+
+    def on_click(self, event: Click) -> None:
+        x = 0
+        for name, word in KIND_WORDS:
+            if x <= event.x < x + len(word):
+                self.post_message(self.Picked(name))
+                return
+            x += len(word) + 1
 
 
 def step_words(snapshot: ModelSnapshot) -> str:
@@ -88,24 +124,25 @@ class ParametersPane(Widget):
         self._heatmap_key: tuple | None = None  # (step, matrix, kind) the heatmap shows
 
     def compose(self) -> ComposeResult:
-        # the matrix names stay put when a narrow pane scrolls the numbers sideways
-        table = DataTable(id="params-table", cursor_type="row", zebra_stripes=True, fixed_columns=1)
-        table.add_column("matrix", key="matrix")
-        table.add_column("shape", key="shape")
-        for column in STAT_COLUMNS:
-            table.add_column(column, key=column)
-        yield table
-        with RadioSet(id="params-kind"):
-            for index, (_, name, _) in enumerate(KINDS):
-                yield RadioButton(name, value=index == 0)
         yield Static(id="params-heading")
-        yield Heatmap(cell_width=2, id="params-heatmap")
+        with Horizontal(id="params-body"):
+            with Vertical(id="params-side"):
+                yield KindChoice(id="params-kind")
+                yield Static(id="params-legend")
+                yield Static(id="params-view")
+                # the matrix names stay put when the numbers scroll sideways
+                table = DataTable(id="params-table", cursor_type="row", zebra_stripes=True, fixed_columns=1)
+                table.add_column("matrix", key="matrix")
+                for column in STAT_COLUMNS:
+                    table.add_column(column, key=column)
+                yield table
+            # half blocks: two rows per character, so all of wte fits a half-width pane at 120×40
+            yield Heatmap(cell_width=2, half_blocks=True, fit_width=True, id="params-heatmap")
         yield Static(id="params-cell", markup=False)
 
     def on_mount(self) -> None:
         self._children_mounted = True
-        # clickable, but out of the tab order: a focused RadioSet would take the app's space key
-        self.query_one("#params-kind", RadioSet).can_focus = False
+        self.query_one("#params-kind", KindChoice).show_kind(self.kind)
         self._redraw()
 
     # ----- what the app calls -----
@@ -122,8 +159,7 @@ class ParametersPane(Widget):
     def set_kind(self, kind: str) -> None:
         """Show "value", "grad", "update", "m" or "v" in the heatmap."""
         self.kind = kind
-        buttons = list(self.query(RadioButton))
-        buttons[KIND_NAMES.index(kind)].value = True  # RadioSet turns the others off
+        self.query_one("#params-kind", KindChoice).show_kind(kind)
         self._redraw()
 
     def action_cycle_kind(self) -> None:
@@ -135,10 +171,14 @@ class ParametersPane(Widget):
     def _row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         self.show_matrix(event.row_key.value)
 
-    @on(RadioSet.Changed, "#params-kind")
-    def _kind_clicked(self, event: RadioSet.Changed) -> None:
-        if KIND_NAMES[event.index] != self.kind:
-            self.set_kind(KIND_NAMES[event.index])
+    @on(KindChoice.Picked)
+    def _kind_clicked(self, event: KindChoice.Picked) -> None:
+        if event.kind != self.kind:
+            self.set_kind(event.kind)
+
+    @on(Heatmap.ViewChanged, "#params-heatmap")
+    def _view_changed(self, event: Heatmap.ViewChanged) -> None:
+        self.query_one("#params-view", Static).update(event.words)
 
     @on(Heatmap.CellHighlighted, "#params-heatmap")
     def _cell_highlighted(self, event: Heatmap.CellHighlighted) -> None:
@@ -175,8 +215,7 @@ class ParametersPane(Widget):
         if table.row_count != len(s.stats):
             table.clear()
             for stats in s.stats:
-                rows, cols = stats.shape
-                table.add_row(stats.name, f"{rows}×{cols}", *stat_cells(stats), key=stats.name)
+                table.add_row(stats.name, *stat_cells(stats), key=stats.name)
             return
         for stats in s.stats:
             for column, cell in zip(STAT_COLUMNS, stat_cells(stats)):
@@ -209,13 +248,14 @@ class ParametersPane(Widget):
         heading = Text.assemble(
             (step_words(s), "bold"), " · ",
             (self.matrix_name, "bold"),
-            f" {rows}×{cols}, {what_rows_are}\n",
+            f" {rows}×{cols} · ",
             (kind_name, "bold"),
-            f": {meaning}\n",
-            f"colour scale {number.format(scale.low)} ",
-            *scale_legend(scale, 16),
-            f" {number.format(scale.high)}",
             why,
         )
+        # what the kind means and what a row is: on hover, to keep the heading to one line
+        self.query_one("#params-heading", Static).tooltip = f"{kind_name}: {meaning}; {what_rows_are}"
+        self.query_one("#params-legend", Static).update(Text.assemble(
+            f"{number.format(scale.low)} ", *scale_legend(scale, 16), f" {number.format(scale.high)}",
+        ))
         self.query_one("#params-heading", Static).update(heading)
         self._describe_cell()

@@ -4,8 +4,13 @@ It uses Textual's line API: render_line() draws one screen row at a time, so onl
 screen costs anything, and ScrollView scrolls what does not fit. The row labels (left) and the
 column labels (top) stay put while the cells scroll, like a spreadsheet's frozen panes.
 
+With half_blocks, one character holds two matrix rows: "▀" in the upper row's colour over a
+background in the lower row's colour, so a 64-row matrix needs only 32 lines. With fit_width,
+the cells are as wide as the room allows, up to cell_width.
+
 A cell holds a float, or None for "no value here" (the blank upper triangle of an attention
-map). A ColourScale turns each float into one of a few dozen precomputed background colours.
+map). A ColourScale turns each float into one of a few dozen precomputed colours. The cursor
+never covers a cell's colour: its row and column are marked in the labels instead.
 """
 
 from dataclasses import dataclass
@@ -14,7 +19,7 @@ from rich.segment import Segment
 from rich.style import Style
 from textual.binding import Binding
 from textual.color import Color, Gradient
-from textual.events import Click, Leave, MouseMove
+from textual.events import Click, Leave, MouseMove, Resize
 from textual.geometry import Region, Size, Spacing
 from textual.message import Message
 from textual.scroll_view import ScrollView
@@ -23,11 +28,14 @@ from textual.strip import Strip
 # How many distinct shades each ramp has. More would not be visible in a terminal cell.
 LEVELS = 32
 
-# 0 → near black, 1 → bright: the brightness alone tells how large a value is.
-SEQUENTIAL_STOPS = ["#0b0b1e", "#3b1c6e", "#9c2e7f", "#e8603c", "#fbd45a", "#fcfdbf"]
-# Negative → blue, zero → near black, positive → orange: the hue tells the sign and the
-# brightness tells the size, which reads well on a dark terminal.
-DIVERGING_STOPS = ["#9fdcff", "#3a8fd0", "#173a5e", "#141414", "#5e2a17", "#d0663a", "#ffc49f"]
+# The stops are colours of the xterm 256-colour cube and grey ramp, so a terminal without
+# true colour shows nearly the same ramp. Neither end nor the middle is near black or white,
+# so every cell stands out on a dark theme and on a light one.
+# Sequential, low → high: slate, teal, green, yellow. Brighter means more.
+SEQUENTIAL_STOPS = ["#5f5f87", "#5f87af", "#5faf87", "#afd75f", "#ffff5f"]
+# Diverging: negative → blue, zero → mid grey, positive → orange. The hue tells the sign,
+# the strength of the colour tells the size.
+DIVERGING_STOPS = ["#005fd7", "#5f87d7", "#87afd7", "#a8a8a8", "#d7af87", "#d7875f", "#d75f00"]
 
 
 def _ramp(stops: list[str]) -> list[Color]:
@@ -42,8 +50,8 @@ DIVERGING_RAMP = _ramp(DIVERGING_STOPS)
 class ColourScale:
     """Which numbers map to the darkest and brightest shade.
 
-    Sequential: low..high runs dark → bright (attention weights, Adam's v).
-    Diverging: -limit..+limit runs blue → dark → orange, centred on zero (weights, gradients).
+    Sequential: low..high runs slate → bright yellow (attention weights, Adam's v).
+    Diverging: -limit..+limit runs blue → grey → orange, centred on zero (weights, gradients).
     """
 
     low: float
@@ -81,6 +89,10 @@ def _cell_styles(ramp: list[Color]) -> list[Style]:
 
 _STYLES = {False: _cell_styles(SEQUENTIAL_RAMP), True: _cell_styles(DIVERGING_RAMP)}
 
+UPPER_HALF = "▀"
+CURSOR_MARK = "▸"  # in the label gutter, on the cursor's line
+COLUMN_MARK = "▾"  # in the header, over the cursor's column
+
 
 class Heatmap(ScrollView, can_focus=True):
     """Rows × columns of shaded cells with labels, a keyboard cursor and mouse hover."""
@@ -90,13 +102,15 @@ class Heatmap(ScrollView, can_focus=True):
         width: auto;
         height: auto;
         background: $surface;
+        scrollbar-size-vertical: 1;
+        scrollbar-size-horizontal: 1;
     }
     Heatmap > .heatmap--label {
         color: $text-muted;
     }
     Heatmap > .heatmap--label-highlight {
         color: $text-accent;
-        text-style: bold;
+        text-style: bold underline;
     }
     Heatmap > .heatmap--blank {
         color: $text-disabled;
@@ -126,9 +140,33 @@ class Heatmap(ScrollView, can_focus=True):
         def control(self) -> "Heatmap":
             return self.heatmap
 
-    def __init__(self, cell_width: int = 2, *, name: str | None = None, id: str | None = None, classes: str | None = None):
+    class ViewChanged(Message):
+        """Which rows and columns are on screen changed; `words` says which, for a caption."""
+
+        def __init__(self, heatmap: "Heatmap", words: str) -> None:
+            super().__init__()
+            self.heatmap = heatmap
+            self.words = words
+
+        @property
+        def control(self) -> "Heatmap":
+            return self.heatmap
+
+    def __init__(
+        self,
+        cell_width: int = 2,
+        *,
+        half_blocks: bool = False,
+        fit_width: bool = False,
+        name: str | None = None,
+        id: str | None = None,
+        classes: str | None = None,
+    ):
         super().__init__(name=name, id=id, classes=classes)
+        self.max_cell_width = cell_width
         self.cell_width = cell_width
+        self.rows_per_line = 2 if half_blocks else 1
+        self.fit_width = fit_width
         self.values: list[list[float | None]] = []
         self.row_labels: list[str] = []
         self.column_labels: list[str] = []
@@ -137,10 +175,12 @@ class Heatmap(ScrollView, can_focus=True):
         self._hovering = False
         self._levels: list[list[int | None]] = []  # each cell's shade, worked out once per show()
         self._label_width = 0
-        # Drawn rows (label, cells) by row index, -1 for the header. Emptied whenever what they
+        # Drawn lines (label, cells) by line index, -1 for the header. Emptied whenever what they
         # show changes, so scrolling and repainting reuse them instead of rebuilding every cell.
-        self._row_cache: dict[int, tuple[Strip, Strip]] = {}
+        self._line_cache: dict[int, tuple[Strip, Strip]] = {}
+        self._half_styles: dict[tuple, Style] = {}  # (upper level, lower level) → style
         self._background: Style | None = None  # self.rich_style, which is slow to work out
+        self._view_words = ""
 
     # ----- data in -----
 
@@ -157,10 +197,12 @@ class Heatmap(ScrollView, can_focus=True):
         self.column_labels = column_labels
         self.scale = scale
         self._levels = [[None if v is None else scale.level(v) for v in row] for row in values]
+        # the label, then one column for the cursor mark (or a space)
         self._label_width = max((len(label) for label in row_labels), default=0) + 1
         row, column = self.cursor
         self.cursor = (min(row, max(0, self.row_count - 1)), min(column, max(0, self.column_count - 1)))
-        self.virtual_size = Size(self._label_width + self.column_count * self.cell_width, 1 + self.row_count)
+        self._half_styles.clear()
+        self._fit()
         self._redraw()
 
     @property
@@ -171,9 +213,77 @@ class Heatmap(ScrollView, can_focus=True):
     def column_count(self) -> int:
         return max((len(row) for row in self.values), default=0)
 
+    @property
+    def line_count(self) -> int:
+        """Screen lines the cells take: half as many as rows with half blocks."""
+        return -(-self.row_count // self.rows_per_line)
+
     def value_at(self, row: int, column: int) -> float | None:
         cells = self.values[row]
         return cells[column] if column < len(cells) else None
+
+    # ----- fitting the room -----
+
+    def _fit(self) -> None:
+        """Pick the cell width for the room we have, and size the scrollable area to match."""
+        if self.fit_width and self.column_count and self.size.width:
+            room = self.size.width - self._label_width
+            if self.line_count + 1 > self.size.height:
+                room -= self.styles.scrollbar_size_vertical  # a scrollbar will take a column
+            self.cell_width = min(self.max_cell_width, max(1, room // self.column_count))
+        self.virtual_size = Size(self._label_width + self.column_count * self.cell_width, 1 + self.line_count)
+        self._announce_view()
+
+    def on_resize(self, event: Resize) -> None:
+        width = self.cell_width
+        self._fit()
+        if self.cell_width != width:
+            self._redraw()
+
+    def view_words(self) -> str:
+        """Which rows and columns are on screen: "rows 0–31 of 64 · columns 0–15 of 16"."""
+        if not self.values:
+            return ""
+        scroll_x, scroll_y = self.scroll_offset
+        region = self._room()
+        lines = max(0, region.height - 1)
+        first_row = scroll_y * self.rows_per_line
+        last_row = min(self.row_count, (scroll_y + lines) * self.rows_per_line) - 1
+        cells_width = max(0, region.width - self._label_width)
+        first_column = scroll_x // self.cell_width
+        last_column = min(self.column_count, (scroll_x + cells_width) // self.cell_width) - 1
+        if first_row == 0 and last_row == self.row_count - 1 and first_column == 0 \
+                and last_column == self.column_count - 1:
+            return f"all {self.row_count} rows · all {self.column_count} columns"
+        return (f"rows {first_row}–{last_row} of {self.row_count}"
+                f" · columns {first_column}–{last_column} of {self.column_count}")
+
+    def _room(self) -> Size:
+        """The room left for labels and cells once the scrollbars this grid needs are drawn.
+        Worked out from the sizes rather than read from the scrollbars, which are updated later."""
+        width, height = self.content_size
+        wide = self.virtual_size.width > width
+        tall = self.virtual_size.height > height - (self.styles.scrollbar_size_horizontal if wide else 0)
+        if tall:
+            width -= self.styles.scrollbar_size_vertical
+            wide = self.virtual_size.width > width
+        if wide:
+            height -= self.styles.scrollbar_size_horizontal
+        return Size(width, height)
+
+    def _announce_view(self) -> None:
+        words = self.view_words()
+        if words != self._view_words:
+            self._view_words = words
+            self.post_message(self.ViewChanged(self, words))
+
+    def watch_scroll_x(self, old_value: float, new_value: float) -> None:
+        super().watch_scroll_x(old_value, new_value)
+        self._announce_view()
+
+    def watch_scroll_y(self, old_value: float, new_value: float) -> None:
+        super().watch_scroll_y(old_value, new_value)
+        self._announce_view()
 
     # ----- drawing -----
 
@@ -182,13 +292,14 @@ class Heatmap(ScrollView, can_focus=True):
         return self.has_focus or self._hovering
 
     def _redraw(self) -> None:
-        """Forget the drawn rows and repaint: the data, the cursor or the focus changed."""
-        self._row_cache.clear()
+        """Forget the drawn lines and repaint: the data, the cursor or the focus changed."""
+        self._line_cache.clear()
         self.refresh()
 
     def notify_style_update(self) -> None:
         super().notify_style_update()
-        self._row_cache.clear()  # the theme or a pseudo-class such as :focus changed
+        self._line_cache.clear()  # the theme or a pseudo-class such as :focus changed
+        self._half_styles.clear()
         self._background = None
 
     @property
@@ -201,12 +312,12 @@ class Heatmap(ScrollView, can_focus=True):
         scroll_x, scroll_y = self.scroll_offset
         width = self.scrollable_content_region.width
         background = self._background_style
-        row = -1 if y == 0 else y - 1 + scroll_y
-        if row >= self.row_count:
+        line = -1 if y == 0 else y - 1 + scroll_y
+        if line >= self.line_count:
             return Strip.blank(width, background)
-        if row not in self._row_cache:
-            self._row_cache[row] = self._header_strips() if row == -1 else self._row_strips(row)
-        label_cell, cells = self._row_cache[row]
+        if line not in self._line_cache:
+            self._line_cache[line] = self._header_strips() if line == -1 else self._line_strips(line)
+        label_cell, cells = self._line_cache[line]
         visible = cells.crop(scroll_x, scroll_x + width - self._label_width)
         return Strip.join([label_cell, visible]).adjust_cell_length(width, background)
 
@@ -216,38 +327,76 @@ class Heatmap(ScrollView, can_focus=True):
 
     def _header_strips(self) -> tuple[Strip, Strip]:
         """The column labels. A label is written only if a space separates it from the
-        previous one, so two-digit numbers read "0 1 2 … 9 10  12  14" rather than "101112"."""
+        previous one, so two-digit numbers read "0 1 2 … 9 10  12  14" rather than "101112".
+        Over the cursor's column a mark replaces the labels, so the column shows at any width."""
         corner = Strip([Segment(" " * self._label_width, self._background_style)])
-        segments = []
+        width = self.column_count * self.cell_width
+        text = [" "] * width
         written_to = 0  # the first column of text not yet used
         for column, label in enumerate(self.column_labels):
             start = column * self.cell_width
             if column and start <= written_to:
                 continue
-            if start > written_to:
-                segments.append(Segment(" " * (start - written_to), self._background_style))
-            segments.append(Segment(label, self._label_style(column == self.cursor[1])))
+            label = label[: max(0, width - start)]
+            text[start:start + len(label)] = label
             written_to = start + len(label)
-        return corner, Strip(segments)
+        if not self._show_cursor:
+            return corner, Strip([Segment("".join(text), self._label_style(False))])
+        start = self.cursor[1] * self.cell_width
+        end = start + self.cell_width
+        # blank any label the mark would cut in two
+        while start > 0 and text[start] != " " and text[start - 1] != " ":
+            start -= 1
+        while end < width and text[end - 1] != " " and text[end] != " ":
+            end += 1
+        text[start:end] = " " * (end - start)
+        mark_at = self.cursor[1] * self.cell_width + (self.cell_width - 1) // 2
+        return corner, Strip([
+            Segment("".join(text[:mark_at]), self._label_style(False)),
+            Segment(COLUMN_MARK, self._label_style(True)),
+            Segment("".join(text[mark_at + 1:]), self._label_style(False)),
+        ])
 
-    def _row_strips(self, row: int) -> tuple[Strip, Strip]:
+    def _line_strips(self, line: int) -> tuple[Strip, Strip]:
+        rows = range(line * self.rows_per_line, min(self.row_count, (line + 1) * self.rows_per_line))
+        cursor_row, cursor_column = self.cursor
+        on_cursor_line = self._show_cursor and cursor_row in rows
+        # the gutter names the line's first row, or the cursor's row when the cursor is on it
+        row = cursor_row if on_cursor_line else rows[0]
         label = self.row_labels[row] if row < len(self.row_labels) else ""
-        label_style = self._label_style(row == self.cursor[0])
-        label_cell = Strip([Segment(label.rjust(self._label_width - 1) + " ", label_style)])
+        gutter = Strip([
+            Segment(label.rjust(self._label_width - 1), self._label_style(on_cursor_line)),
+            Segment(CURSOR_MARK if on_cursor_line else " ", self._label_style(on_cursor_line)),
+        ])
+        if self.rows_per_line == 2:
+            return gutter, self._half_block_cells(rows)
         styles = _STYLES[self.scale.diverging]
         blank_style = self.get_component_rich_style("heatmap--blank")
-        cursor_row, cursor_column = self.cursor
         segments = []
-        for column, level in enumerate(self._levels[row]):
-            on_cursor = self._show_cursor and row == cursor_row and column == cursor_column
-            if level is None:
-                text = "··"[: self.cell_width].ljust(self.cell_width) if on_cursor else " " * self.cell_width
-                segments.append(Segment(text, blank_style))
-            else:
-                # the cursor is drawn as brackets in a colour that contrasts with the shade
-                text = ("[" + " " * (self.cell_width - 2) + "]") if on_cursor else " " * self.cell_width
-                segments.append(Segment(text, styles[level]))
-        return label_cell, Strip(segments)
+        for level in self._levels[rows[0]]:
+            segments.append(Segment(" " * self.cell_width, blank_style if level is None else styles[level]))
+        return gutter, Strip(segments)
+
+    def _half_block_cells(self, rows: range) -> Strip:
+        upper = self._levels[rows[0]]
+        lower = self._levels[rows[1]] if len(rows) > 1 else []
+        segments = []
+        for column in range(self.column_count):
+            key = (upper[column] if column < len(upper) else None, lower[column] if column < len(lower) else None)
+            style = self._half_styles.get(key)
+            if style is None:
+                style = self._half_styles[key] = self._half_style(*key)
+            segments.append(Segment(UPPER_HALF * self.cell_width, style))
+        return Strip(segments)
+
+    def _half_style(self, upper: int | None, lower: int | None) -> Style:
+        """"▀" drawn in the upper row's colour on the lower row's: no level means no value here."""
+        ramp = self.scale.ramp
+        background = self._background_style.bgcolor
+        return Style(
+            color=background if upper is None else ramp[upper].rich_color,
+            bgcolor=background if lower is None else ramp[lower].rich_color,
+        )
 
     # ----- the cursor -----
 
@@ -258,7 +407,7 @@ class Heatmap(ScrollView, can_focus=True):
         column = min(max(column, 0), self.column_count - 1)
         self.cursor = (row, column)
         self._redraw()
-        cell = Region(self._label_width + column * self.cell_width, 1 + row, self.cell_width, 1)
+        cell = Region(self._label_width + column * self.cell_width, 1 + row // self.rows_per_line, self.cell_width, 1)
         # the frozen labels cover the top row and left columns, so keep the cell clear of them
         self.scroll_to_region(cell, spacing=Spacing(1, 0, 0, self._label_width), animate=False, immediate=True)
         self.post_message(self.CellHighlighted(self, row, column, self.value_at(row, column)))
@@ -276,12 +425,17 @@ class Heatmap(ScrollView, can_focus=True):
     # ----- the mouse -----
 
     def _cell_at(self, event: MouseMove | Click) -> tuple[int, int] | None:
+        """The cell under the mouse. With half blocks a character holds two rows: it is the
+        upper one, unless the cursor is already on one of them (then it stays put)."""
         offset = event.get_content_offset(self)
         if offset is None or offset.y < 1 or offset.x < self._label_width:
             return None
         scroll_x, scroll_y = self.scroll_offset
-        row = offset.y - 1 + scroll_y
+        line = offset.y - 1 + scroll_y
         column = (offset.x - self._label_width + scroll_x) // self.cell_width
+        row = line * self.rows_per_line
+        if self.cursor[0] // self.rows_per_line == line:
+            row = self.cursor[0]
         if row >= self.row_count or column >= self.column_count:
             return None
         return row, column
@@ -303,9 +457,16 @@ class Heatmap(ScrollView, can_focus=True):
 
     def on_click(self, event: Click) -> None:
         cell = self._cell_at(event)
-        if cell is not None:
-            self.focus()
-            self.move_cursor_to(*cell)
+        if cell is None:
+            return
+        row, column = cell
+        if self.rows_per_line == 2 and cell == self.cursor and self.has_focus:
+            row ^= 1  # a second click on the same character picks its other row
+            if row >= self.row_count:
+                row = cell[0]
+        self.focus()
+        self.move_cursor_to(row, column)
+
 
 
 def scale_legend(scale: ColourScale, width: int = 16) -> list[tuple[str, Style]]:
