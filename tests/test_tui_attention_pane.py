@@ -1,17 +1,19 @@
 """The Attention pane: a word's attention grids, following training until the user types."""
 
 import pytest
-from textual.widgets import Input
+from rich.style import Style
+from textual.app import App, ComposeResult
+from textual.widgets import Input, Static
 
 from microgpt_tui.engine.config import ModelConfig, TrainConfig
 from microgpt_tui.engine.inference import attention_maps
 from microgpt_tui.engine.tokenizer import Tokenizer
 from microgpt_tui.engine.trainer import Trainer
-from microgpt_tui.tui.panes.attention_pane import AttentionPane
+from microgpt_tui.tui.panes.attention_pane import WEIGHT_SCALE, AttentionPane
 from microgpt_tui.tui.widgets.heatmap import Heatmap
 from microgpt_tui.tui.training.snapshot import ModelSnapshot, snapshot_of
 
-from conftest import FIFTY_NAMES, TUI_DIR, OnePaneApp, shown_before_mount, text_of
+from conftest import FIFTY_NAMES, TUI_DIR
 
 # two_snapshots and model_snapshot (the model on FIFTY_NAMES after 2 steps and after 3) come from conftest.py
 
@@ -23,10 +25,29 @@ def two_layer_snapshot() -> ModelSnapshot:
     return snapshot_of(trainer)  # untrained weights are enough to draw maps
 
 
-class AttentionApp(OnePaneApp):
+class AttentionApp(App):
     CSS_PATH = TUI_DIR / "panes" / "attention_pane.tcss"
     AUTO_FOCUS = None
-    PANE = AttentionPane
+
+    def __init__(self, model_snapshot: ModelSnapshot) -> None:
+        super().__init__()
+        self.model_snapshot = model_snapshot
+
+    def compose(self) -> ComposeResult:
+        yield AttentionPane()
+
+    def on_mount(self) -> None:
+        self.query_one(Input).cursor_blink = False
+        self.pane.show_snapshot(self.model_snapshot)
+
+    @property
+    def pane(self) -> AttentionPane:
+        return self.query_one(AttentionPane)
+
+
+def text_of(app: App, selector: str) -> str:
+    """The text a Static or Label was last given."""
+    return str(app.query_one(selector, Static).content)
 
 
 async def type_word(pilot, word: str) -> None:
@@ -119,8 +140,11 @@ async def test_hovering_a_cell_shows_its_exact_weight(model_snapshot):
         await pilot.hover("#attention-head-2", offset=(2 + width * 1, 1 + 3))  # row 3 ('m'), column 1 ('e')
         weight = app.pane.maps[0][2][3][1]
         assert text_of(app, "#attention-cell").strip() == (
-            f"layer 0 · head 2 · 'm' (position 3) → 'e' (position 1): {weight:.4f}"
+            f"layer 0 · head 2 · 'm' at 3 → 'e' at 1: {weight:.4f} ██"
         )
+        # the swatch after the weight has the cell's own colour: the grid's cursor covers part of it
+        swatch = app.query_one("#attention-cell", Static).content.spans[-1]
+        assert Style.parse(str(swatch.style)).color.triplet.hex == WEIGHT_SCALE.colour(weight).hex.lower()
         await pilot.hover("#attention-head-2", offset=(2 + width * 4, 1 + 3))  # above the diagonal
         assert "masked" in text_of(app, "#attention-cell")
 
@@ -131,9 +155,9 @@ async def test_moving_the_cursor_with_keys_shows_the_weight(model_snapshot):
         await type_word(pilot, "ava")
         app.pane.focus()
         # right from the last column goes on to the next head
-        await pilot.press("down", "down", "right", "right", "right", "right")
+        await pilot.press("down", "down", *["right"] * 5)  # "ava" has 4 positions: the 4th right reaches head 1
         weight = app.pane.maps[0][1][2][1]
-        assert f"head 1 · 'v' (position 2) → 'a' (position 1): {weight:.4f}" in text_of(app, "#attention-cell")
+        assert f"head 1 · 'v' at 2 → 'a' at 1: {weight:.4f}" in text_of(app, "#attention-cell")
 
 
 async def test_unknown_characters_give_a_message_not_a_crash(model_snapshot):
@@ -197,7 +221,15 @@ async def test_escape_leaves_the_word_box(model_snapshot):
 
 
 async def test_a_snapshot_given_before_the_pane_is_mounted_is_drawn(model_snapshot):
-    app = shown_before_mount(AttentionPane, model_snapshot, TUI_DIR / "panes" / "attention_pane.tcss")
+    class EarlyApp(App):
+        CSS_PATH = TUI_DIR / "panes" / "attention_pane.tcss"
+
+        def compose(self) -> ComposeResult:
+            pane = AttentionPane()
+            pane.show_snapshot(model_snapshot)
+            yield pane
+
+    app = EarlyApp()
     async with app.run_test(size=(120, 30)) as pilot:
         await pilot.pause()
         assert len(app.query(Heatmap)) == model_snapshot.config.n_head
@@ -208,7 +240,7 @@ def test_attention_pane_look(model_snapshot, snap_compare):
     async def point_at_a_cell(pilot):
         await type_word(pilot, "isabella")
         app.pane.focus()
-        await pilot.press(*["right"] * 27, "down", "down", "down")  # head 3, 'a' → 's'
+        await pilot.press(*["right"] * 27, "down", "down", "down")  # head 3 (9 positions a head), then 'a' → '◆'
 
 
     app = AttentionApp(model_snapshot)
@@ -218,3 +250,77 @@ def test_attention_pane_look(model_snapshot, snap_compare):
 def test_attention_pane_look_at_80_columns_following_training(model_snapshot, snap_compare):
     app = AttentionApp(model_snapshot)
     assert snap_compare(app, terminal_size=(80, 24))
+
+
+# The pane's size in the app at 120×40 (two columns of panes, attention at top right), measured.
+PANE_AT_120_BY_40 = (60, 19)
+FIFTEEN = "charlotteharper"  # the longest word the block size takes: BOS + 15 characters
+
+
+async def test_every_head_fits_the_pane_the_app_gives_at_120_by_40(model_snapshot):
+    app = AttentionApp(model_snapshot)
+    async with app.run_test(size=PANE_AT_120_BY_40) as pilot:
+        pane = app.pane
+        for word in ("emma", FIFTEEN):
+            pane.query_one(Input).value = word
+            await pilot.pause()
+            heads = list(app.query(Heatmap))
+            assert len(heads) == model_snapshot.config.n_head == 4
+            for heatmap in heads:
+                assert pane.content_region.contains_region(heatmap.region), (word, heatmap.id, heatmap.region)
+                assert heatmap.region.width > 0 and heatmap.region.height > 0
+        # every position of 'emma' shows in every head without scrolling
+        assert pane.arrangement.columns == 4 and pane.arrangement.positions >= len("emma") + 1
+
+
+async def test_the_grids_keep_their_size_whatever_the_word(model_snapshot, two_snapshots):
+    app = AttentionApp(model_snapshot)
+    async with app.run_test(size=PANE_AT_120_BY_40) as pilot:
+        pane = app.pane
+        await pilot.pause()
+        regions = [heatmap.region for heatmap in app.query(Heatmap)]
+        for word in ("ava", FIFTEEN, "e", "isabella"):
+            pane.query_one(Input).value = word
+            await pilot.pause()
+            assert [heatmap.region for heatmap in app.query(Heatmap)] == regions
+        pane.query_one(Input).value = ""  # following training again
+        await pilot.pause()
+
+        # While training runs, a new step's name (of another length) only repaints: no layout.
+        # (Typing is another matter: Textual's Input asks for a layout as its text grows.)
+        layouts = 0
+        original = app.screen._refresh_layout
+
+        def counting_layout(*args, **kwargs):
+            nonlocal layouts
+            layouts += 1
+            return original(*args, **kwargs)
+
+        app.screen._refresh_layout = counting_layout
+        assert len({len(snapshot.trained_on) for snapshot in two_snapshots}) == 2
+        for snapshot in (*two_snapshots, *two_snapshots):
+            pane.show_snapshot(snapshot)
+            await pilot.pause()
+            assert pane.word == snapshot.trained_on
+        assert [heatmap.region for heatmap in app.query(Heatmap)] == regions
+        assert layouts == 0
+
+
+async def test_the_pane_is_one_tab_stop_besides_its_word_box(model_snapshot):
+    app = AttentionApp(model_snapshot)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await pilot.pause()
+        assert [widget.id or type(widget).__name__ for widget in app.screen.focus_chain] == ["AttentionPane", "attention-word"]
+
+
+async def test_clicking_a_cell_gives_the_pane_the_keyboard_there(model_snapshot):
+    app = AttentionApp(model_snapshot)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await type_word(pilot, "emma")
+        width = app.query_one("#attention-head-2", Heatmap).cell_width
+        await pilot.click("#attention-head-2", offset=(2 + width * 1, 1 + 3))  # row 3 ('m'), column 1 ('e')
+        await pilot.pause()
+        assert app.pane.has_focus
+        await pilot.press("down")  # the arrows go on from the clicked cell
+        weight = app.pane.maps[0][2][4][1]
+        assert text_of(app, "#attention-cell").startswith(f"layer 0 · head 2 · 'a' at 4 → 'e' at 1: {weight:.4f}")

@@ -4,7 +4,12 @@ For a word, the model reads [BOS] + its characters. At every position, each atte
 spreads a total weight of 1 over that position and the ones before it (never later ones:
 the model is causal). Each head gets a grid: row = the position doing the looking (query),
 column = the position looked at (key), brightness = how much weight it gives.
+
+The grids keep one size for a given model and pane size: each is padded to the block size, so
+a word of another length only repaints cells, and never costs a layout of the whole screen.
 """
+
+from dataclasses import dataclass
 
 from rich.text import Text
 from textual import on
@@ -22,15 +27,69 @@ from ..training.snapshot import ModelSnapshot
 from ..widgets.text_box import TextBox
 from ...datasets import printable
 
-CELL_WIDTH = 2  # two terminal cells look roughly square
-HEAD_GAP = 3  # columns between two heads' grids
+CELL_WIDTHS = (3, 2, 1)  # cell widths to try: 2 look roughly square, 3 when there is room to spare
+HEAD_GAP = 2  # columns between two heads' grids (grid-gutter in attention_pane.tcss)
+CHROME_ROWS = 3  # the word box line, the legend line and the cell line around the grids
 WEIGHT_SCALE = ColourScale.sequential(0.0, 1.0)  # attention weights are always between 0 and 1
+LEGEND = Text.assemble("row looks at column · 0 ", *scale_legend(WEIGHT_SCALE, 8), " 1 · brighter = more")
 
 
-class AttentionPane(Widget):
+class HeadGrid(Heatmap, can_focus=False):
+    """One head's heatmap. The pane holds the keyboard, so the pane says when the grid shows its
+    cursor: while the pane has focus and this is the head the arrows move in."""
+
+    marked = False
+
+    @property
+    def _show_cursor(self) -> bool:
+        return self.marked or self._hovering
+
+
+@dataclass(frozen=True)
+class Arrangement:
+    """How the heads share the pane: `columns` heads across, each grid `width` × `height`
+    terminal cells (title not included), cells `cell_width` wide. `positions` is how many
+    positions of the word each grid shows without scrolling."""
+
+    columns: int
+    width: int
+    height: int
+    cell_width: int
+    positions: int
+
+
+def head_arrangement(n_head: int, block_size: int, label_width: int, lines: int,
+                     width: int, height: int) -> Arrangement:
+    """The arrangement of n_head grids in width × height that shows the most positions of a word,
+    with the widest cells among those that tie.
+
+    A grid drawn whole is label_width + block_size * cell_width wide and `lines` tall (its
+    column labels, then block_size rows in `lines - 1` lines). A grid given less room is cut,
+    and scrolls to follow the cursor.
+    """
+    rows_per_line = block_size / max(1, lines - 1)
+    best = None
+    for columns in range(n_head, 0, -1):
+        rows = -(-n_head // columns)
+        box_width = (width - (columns - 1) * HEAD_GAP) // columns
+        box_height = height // rows - 1  # a line for the head's title
+        for cell_width in CELL_WIDTHS:
+            across = min(block_size, (box_width - label_width) // cell_width)
+            down = min(block_size, int((box_height - 1) * rows_per_line))
+            shown = max(0, min(across, down))
+            grid_width = min(box_width, label_width + block_size * cell_width)
+            option = Arrangement(columns, grid_width, min(max(1, box_height), lines), cell_width, shown)
+            if best is None or (shown, cell_width) > (best.positions, best.cell_width):
+                best = option
+    return best
+
+
+class AttentionPane(Widget, can_focus=True):
     """A word box, one attention grid per head for the chosen layer, and the weight under the cursor.
 
     The app calls show_snapshot() with each new snapshot; everything else happens inside.
+    The pane is one tab stop (plus its word box): the arrows move the cursor over the grids,
+    from one head to the next at the edges.
     """
 
     BORDER_TITLE = "Attention"
@@ -39,6 +98,10 @@ class AttentionPane(Widget):
         Binding("less_than_sign", "change_layer(-1)", "Prev layer", key_display="<"),
         Binding("greater_than_sign", "change_layer(1)", "Next layer", key_display=">"),
         Binding("escape", "leave_word", "Leave the word box", show=False),
+        Binding("up", "move_cursor(-1, 0)", "Cell up", show=False),
+        Binding("down", "move_cursor(1, 0)", "Cell down", show=False),
+        Binding("left", "move_cursor(0, -1)", "Cell left", show=False),
+        Binding("right", "move_cursor(0, 1)", "Cell right", show=False),
     ]
 
     def __init__(self, *, id: str | None = None, classes: str | None = None):
@@ -52,8 +115,9 @@ class AttentionPane(Widget):
         self._snapshot: ModelSnapshot | None = None
         self._maps_key: tuple | None = None  # (step, word) that self.maps was worked out for
         self._drawn_key: tuple | None = None  # (step, word, following, layer) the grids show
-        self._heads: list[Heatmap] = []
+        self._heads: list[HeadGrid] = []
         self._cursor_head: int | None = None  # the head whose grid the cursor was last moved in
+        self.arrangement: Arrangement | None = None  # how the heads share the pane, for its size
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="attention-controls"):
@@ -96,9 +160,43 @@ class AttentionPane(Widget):
 
     def action_leave_word(self) -> None:
         # Escape hands the keyboard back, so the app's space and n work again
-        if not self.query_one("#attention-word", Input).has_focus or not self._heads:
+        if not self.query_one("#attention-word", Input).has_focus:
             raise SkipAction()
-        self._heads[0].focus()
+        self.focus()
+
+    def action_move_cursor(self, rows: int, columns: int) -> None:
+        """Move within the word's cells; left and right go on to the next head at the edges."""
+        if not self._heads or not self.tokens:
+            return
+        last = len(self.tokens) - 1
+        head = self._cursor_head or 0
+        row, column = self._heads[head].cursor
+        row, column = min(max(row + rows, 0), last), column + columns
+        if column < 0 and head > 0:
+            head, column = head - 1, last
+        elif column > last and head < len(self._heads) - 1:
+            head, column = head + 1, 0
+        self._cursor_head = head
+        self._mark_cursor()
+        self._heads[head].move_cursor_to(row, min(max(column, 0), last))
+
+    def _mark_cursor(self) -> None:
+        """Only the head the arrows move in shows its cursor, and only while the pane has focus."""
+        for index, grid in enumerate(self._heads):
+            marked = self.has_focus and index == self._cursor_head
+            if grid.marked != marked:
+                grid.marked = marked
+                grid.move_cursor_to(*grid.cursor)  # repaint, with or without the cursor
+
+    def on_focus(self) -> None:
+        self.action_move_cursor(0, 0)  # show the cursor and say what is under it
+
+    def on_blur(self) -> None:
+        self._mark_cursor()
+
+    def on_click(self, event) -> None:
+        if isinstance(event.widget, Heatmap):
+            self.focus()
 
     @on(Input.Changed, "#attention-word")
     def _word_changed(self) -> None:
@@ -134,15 +232,18 @@ class AttentionPane(Widget):
         if len(word) + 1 > s.config.block_size:
             self._say(f"only the first {s.config.block_size - 1} characters fit in the model's context", error=True)
         else:
-            legend = Text.assemble("row: position · column: where it looks · 0 ", *scale_legend(WEIGHT_SCALE, 8), " 1")
-            self._say(legend)
+            self._say(LEGEND)
         self._show_info(following=not typed)
         self._ensure_heads(s.config.n_head)
+        # every grid is block_size square whatever the word, so its size never changes
+        size = s.config.block_size
         labels = [printable(s.tokenizer.symbol(token)) for token in self.tokens]
+        labels += [""] * (size - len(labels))
         for head, heatmap in enumerate(self._heads):
             rows = self.maps[self.selected_layer][head]
             # row q holds weights for keys 0..q; later keys are masked, drawn blank
-            grid = [row + [None] * (len(self.tokens) - len(row)) for row in rows]
+            grid = [row + [None] * (size - len(row)) for row in rows]
+            grid += [[None] * size for _ in range(size - len(grid))]
             heatmap.show(grid, labels, labels, WEIGHT_SCALE)
         self._arrange_heads()
         self._describe_cell()
@@ -158,11 +259,12 @@ class AttentionPane(Widget):
         else:
             source = f"following step {s.step}: {self.word!r}"
         layer = f" · layer {self.selected_layer} of {n_layer} (< >)" if n_layer > 1 else ""
-        self.query_one("#attention-info", Static).update(source + layer)
+        self.query_one("#attention-info", Static).update(source + layer, layout=False)  # always one line
 
     def _say(self, text: str | Text, error: bool = False) -> None:
         message = self.query_one("#attention-message", Static)
-        message.update(text)
+        if message.content != text:
+            message.update(text, layout=False)  # always one line
         message.set_class(error, "error")
 
     def _ensure_heads(self, n_head: int) -> None:
@@ -171,7 +273,8 @@ class AttentionPane(Widget):
             return
         holder = self.query_one("#attention-heads")
         holder.remove_children()
-        self._heads = [Heatmap(CELL_WIDTH, id=f"attention-head-{head}") for head in range(n_head)]
+        self.arrangement = None  # new grids get their size from the next _arrange_heads
+        self._heads = [HeadGrid(2, id=f"attention-head-{head}") for head in range(n_head)]
         holder.mount_all(
             Vertical(Label(f"head {head}", classes="attention-head-title"), heatmap, classes="attention-head")
             for head, heatmap in enumerate(self._heads)
@@ -181,15 +284,25 @@ class AttentionPane(Widget):
         self._arrange_heads()
 
     def _arrange_heads(self) -> None:
-        """As many heads side by side as the width allows; the rest wrap to further rows."""
-        if not self._heads:
+        """A fixed grid of heads worked out from the pane's size: it changes on resize, never per word."""
+        if not self._heads or self._snapshot is None or not self.content_size.width:
             return
-        head_width = max(len("head 0"), self._heads[0].virtual_size.width) + HEAD_GAP
-        fits = max(1, (self.content_size.width + HEAD_GAP) // head_width)
-        columns = min(len(self._heads), fits)
-        holder = self.query_one("#attention-heads")
-        if holder.styles.grid_size_columns != columns:  # setting it, even unchanged, costs a layout
-            holder.styles.grid_size_columns = columns
+        first = self._heads[0]
+        label_width = first.virtual_size.width - first.column_count * first.cell_width
+        arrangement = head_arrangement(
+            len(self._heads), self._snapshot.config.block_size, label_width, first.virtual_size.height,
+            self.content_size.width, self.content_size.height - CHROME_ROWS,
+        )
+        if arrangement == self.arrangement:
+            return  # setting styles, even unchanged, costs a layout
+        self.arrangement = arrangement
+        self.query_one("#attention-heads").styles.grid_size_columns = arrangement.columns
+        for grid in self._heads:
+            grid.styles.width = arrangement.width
+            grid.styles.height = arrangement.height
+            if grid.cell_width != arrangement.cell_width:
+                grid.cell_width = arrangement.cell_width
+                grid.show(grid.values, grid.row_labels, grid.column_labels, grid.scale)
 
     # ----- the cell under the cursor -----
 
@@ -199,7 +312,7 @@ class AttentionPane(Widget):
         self._describe_cell()
 
     def _describe_cell(self) -> None:
-        """"layer 0 · head 2 · 'a' (position 3) → 'k' (position 1): 0.4312" for the cursor's cell.
+        """"layer 0 · head 2 · 'a' at 3 → 'k' at 1: 0.4312 ██" for the cursor's cell: one line, to fit a half-width pane.
 
         Also called after every redraw, since the word, the layer or the weights may have changed.
         """
@@ -208,12 +321,18 @@ class AttentionPane(Widget):
         head = self._cursor_head
         query, key = self._heads[head].cursor
         symbol = self._snapshot.tokenizer.symbol
+        cell = self.query_one("#attention-cell", Static)
+        if max(query, key) >= len(self.tokens):
+            cell.update(f"layer {self.selected_layer} · head {head}: past the end of the word", layout=False)
+            return
         where = (
-            f"layer {self.selected_layer} · head {head} · {symbol(self.tokens[query])!r} (position {query})"
-            f" → {symbol(self.tokens[key])!r} (position {key})"
+            f"layer {self.selected_layer} · head {head} · {symbol(self.tokens[query])!r} at {query}"
+            f" → {symbol(self.tokens[key])!r} at {key}"
         )
         if key > query:
-            text = f"{where}: masked, a position never sees later ones"
+            text = Text(f"{where}: masked, it comes later")
         else:
-            text = f"{where}: {self.maps[self.selected_layer][head][query][key]:.4f}"
-        self.query_one("#attention-cell", Static).update(text)
+            weight = self.maps[self.selected_layer][head][query][key]
+            # a swatch of the cell's colour: the weight and its shade side by side, whatever the cursor looks like
+            text = Text.assemble(f"{where}: {weight:.4f} ", ("██", f"{WEIGHT_SCALE.colour(weight).hex}"))
+        cell.update(text, layout=False)
