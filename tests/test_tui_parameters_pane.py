@@ -115,12 +115,12 @@ async def test_mlp_fc1_scrolls_and_says_which_rows_show(alphabet_snapshot):
         await pilot.pause()
         assert heatmap.line_count == 32
         assert heatmap.virtual_size.height > heatmap.size.height
-        assert text_of(app, "#params-view") == "rows 0–27 of 64 · columns 0–15 of 16"
+        assert text_of(app, "#params-view") == "rows 0–27 of 64 · all 16 columns"
         heatmap.focus()
         heatmap.move_cursor_to(63, 15)
         await pilot.pause()
         assert heatmap.scroll_offset.y == 32 - 14
-        assert text_of(app, "#params-view") == "rows 36–63 of 64 · columns 0–15 of 16"
+        assert text_of(app, "#params-view") == "rows 36–63 of 64 · all 16 columns"
         value = alphabet_snapshot.weights["layer0.mlp_fc1"][63][15]
         assert text_of(app, "#params-cell") == f"layer0.mlp_fc1 · row 63 · column 15 · value {value:+.6g}"
 

@@ -241,7 +241,7 @@ class Heatmap(ScrollView, can_focus=True):
             self._redraw()
 
     def view_words(self) -> str:
-        """Which rows and columns are on screen: "rows 0–31 of 64 · columns 0–15 of 16"."""
+        """Which rows and columns are on screen: "rows 0–31 of 64 · all 16 columns"."""
         if not self.values:
             return ""
         scroll_x, scroll_y = self.scroll_offset
@@ -252,11 +252,15 @@ class Heatmap(ScrollView, can_focus=True):
         cells_width = max(0, region.width - self._label_width)
         first_column = scroll_x // self.cell_width
         last_column = min(self.column_count, (scroll_x + cells_width) // self.cell_width) - 1
-        if first_row == 0 and last_row == self.row_count - 1 and first_column == 0 \
-                and last_column == self.column_count - 1:
-            return f"all {self.row_count} rows · all {self.column_count} columns"
-        return (f"rows {first_row}–{last_row} of {self.row_count}"
-                f" · columns {first_column}–{last_column} of {self.column_count}")
+        if first_row == 0 and last_row == self.row_count - 1:
+            rows = f"all {self.row_count} rows"
+        else:
+            rows = f"rows {first_row}–{last_row} of {self.row_count}"
+        if first_column == 0 and last_column == self.column_count - 1:
+            columns = f"all {self.column_count} columns"
+        else:
+            columns = f"columns {first_column}–{last_column} of {self.column_count}"
+        return f"{rows} · {columns}"
 
     def _room(self) -> Size:
         """The room left for labels and cells once the scrollbars this grid needs are drawn.
