@@ -125,6 +125,28 @@ async def test_mlp_fc1_scrolls_and_says_which_rows_show(alphabet_snapshot):
         assert text_of(app, "#params-cell") == f"layer0.mlp_fc1 · row 63 · column 15 · value {value:+.6g}"
 
 
+async def test_zoomed_at_120_by_40_every_matrix_of_two_layers_and_all_of_mlp_fc1_show():
+    """Zoomed, the pane has the screen less the status line and footer: 120×38."""
+    vocab_size = Tokenizer.from_documents(FIFTY_NAMES).vocab_size
+    trainer = Trainer(FIFTY_NAMES, ModelConfig(vocab_size=vocab_size, n_layer=2), TrainConfig(steps=5, seed=42))
+    trainer.step()
+    app = ParametersApp(snapshot_of(trainer))
+    async with app.run_test(size=(120, 38)) as pilot:
+        app.screen.maximized = app.pane  # as the app's zoom key does
+        app.pane.show_matrix("layer1.mlp_fc1")
+        await pilot.pause()
+        assert app.pane.has_class("-maximized")
+        table = app.query_one(DataTable)
+        assert table.row_count == 15
+        assert table.virtual_size.height <= table.scrollable_content_region.height  # every matrix
+        assert table.virtual_size.width <= table.scrollable_content_region.width  # std and shape too
+        heatmap = app.query_one(Heatmap)
+        assert heatmap.virtual_size.height <= heatmap.size.height
+        assert heatmap.virtual_size.width <= heatmap.size.width
+        assert heatmap.cell_width == 2  # more room: wider cells
+        assert text_of(app, "#params-view") == "all 64 rows · all 16 columns"
+
+
 async def test_the_statistics_follow_new_snapshots(two_snapshots):
     first, second = two_snapshots
     app = ParametersApp(first)
