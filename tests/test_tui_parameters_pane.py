@@ -145,6 +145,8 @@ async def test_zoomed_at_120_by_40_every_matrix_of_two_layers_and_all_of_mlp_fc1
         assert heatmap.virtual_size.width <= heatmap.size.width
         assert heatmap.cell_width == 2  # more room: wider cells
         assert text_of(app, "#params-view") == "all 64 rows · all 16 columns"
+        assert app.query_one("#params-meaning").display  # room to say what the values mean
+        assert app.query_one("#params-meaning").region.height >= 1
 
 
 async def test_the_statistics_follow_new_snapshots(two_snapshots):
@@ -231,6 +233,7 @@ async def test_the_heading_names_the_step_and_the_name_it_trained_on(two_snapsho
         heading = str(app.query_one("#params-heading", Static).content)
         assert heading.startswith(f"step 2 · {first.trained_on!r} · wte {first.config.vocab_size}×16")
         assert "gradient: how the loss grows" in str(app.query_one("#params-heading", Static).tooltip)
+        assert text_of(app, "#params-meaning").startswith("gradient: how the loss grows")
         app.pane.show_snapshot(second)
         await pilot.pause()
         assert str(app.query_one("#params-heading", Static).content).startswith(f"step 3 · {second.trained_on!r}")
@@ -248,13 +251,15 @@ async def test_before_the_first_step_and_after_loading_the_step_views_say_why_th
     async with app.run_test(size=(120, 40)) as pilot:
         for kind in ("grad", "update"):
             app.pane.set_kind(kind)
-            heading = str(app.query_one("#params-heading", Static).content)
-            assert heading.startswith("no step taken yet") and heading.endswith("(all zero: no step taken yet)")
+            assert text_of(app, "#params-heading").startswith("no step taken yet")
+            assert text_of(app, "#params-note") == "all zero: no step taken yet"
+            assert app.query_one("#params-note").display
         app.pane.show_snapshot(after_loading)
         await pilot.pause()
-        heading = str(app.query_one("#params-heading", Static).content)
-        assert heading.startswith(f"step 1 · {trainer.last_document()!r}")
-        assert heading.endswith("(step 1 was taken before the run was loaded; its update was not saved)")
+        assert text_of(app, "#params-heading").startswith(f"step 1 · {trainer.last_document()!r}")
+        assert text_of(app, "#params-note") == "step 1 was taken before the run was loaded; its update was not saved"
+        app.pane.set_kind("value")
+        assert not app.query_one("#params-note").display  # the values are there: nothing to explain
 
 
 async def test_clicking_a_kind_switches_the_heatmap(model_snapshot):

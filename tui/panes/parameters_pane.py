@@ -130,6 +130,8 @@ class ParametersPane(Widget):
                 yield KindChoice(id="params-kind")
                 yield Static(id="params-legend")
                 yield Static(id="params-view")
+                yield Static(id="params-note")  # why a step's view is all zero, when it is
+                yield Static(id="params-meaning")  # shown when zoomed: what the kind and a row are
                 # the matrix names stay put when the numbers scroll sideways
                 table = DataTable(id="params-table", cursor_type="row", zebra_stripes=True, fixed_columns=1)
                 table.add_column("matrix", key="matrix")
@@ -240,18 +242,21 @@ class ParametersPane(Widget):
         rows, cols = len(matrix), len(matrix[0])
         number = "{:+.3g}" if scale.diverging else "{:.3g}"
         if self.kind in STEP_KINDS and s.step and not s.step_known:
-            why = f"  (step {s.step} was taken before the run was loaded; its {kind_name} was not saved)"
+            why = f"step {s.step} was taken before the run was loaded; its {kind_name} was not saved"
         elif largest == 0:
-            why = "  (all zero: no step taken yet)"
+            why = "all zero: no step taken yet"
         else:
             why = ""
+        note = self.query_one("#params-note", Static)
+        note.update(why)
+        note.display = bool(why)  # a layout only when the note comes or goes, which is rare
         heading = Text.assemble(
             (step_words(s), "bold"), " · ",
             (self.matrix_name, "bold"),
             f" {rows}×{cols} · ",
             (kind_name, "bold"),
-            why,
         )
+        self.query_one("#params-meaning", Static).update(f"{kind_name}: {meaning}; {what_rows_are}")
         # what the kind means and what a row is: on hover, to keep the heading to one line
         self.query_one("#params-heading", Static).tooltip = f"{kind_name}: {meaning}; {what_rows_are}"
         self.query_one("#params-legend", Static).update(Text.assemble(
