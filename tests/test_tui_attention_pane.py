@@ -2,7 +2,6 @@
 
 import pytest
 from rich.style import Style
-from textual.app import App, ComposeResult
 from textual.widgets import Input, Static
 
 from microgpt_tui.engine.config import ModelConfig, TrainConfig
@@ -13,7 +12,7 @@ from microgpt_tui.tui.panes.attention_pane import WEIGHT_SCALE, AttentionPane
 from microgpt_tui.tui.widgets.heatmap import Heatmap
 from microgpt_tui.tui.training.snapshot import ModelSnapshot, snapshot_of
 
-from conftest import FIFTY_NAMES, TUI_DIR
+from conftest import FIFTY_NAMES, TUI_DIR, OnePaneApp, shown_before_mount, text_of
 
 # two_snapshots and model_snapshot (the model on FIFTY_NAMES after 2 steps and after 3) come from conftest.py
 
@@ -25,29 +24,10 @@ def two_layer_snapshot() -> ModelSnapshot:
     return snapshot_of(trainer)  # untrained weights are enough to draw maps
 
 
-class AttentionApp(App):
+class AttentionApp(OnePaneApp):
     CSS_PATH = TUI_DIR / "panes" / "attention_pane.tcss"
     AUTO_FOCUS = None
-
-    def __init__(self, model_snapshot: ModelSnapshot) -> None:
-        super().__init__()
-        self.model_snapshot = model_snapshot
-
-    def compose(self) -> ComposeResult:
-        yield AttentionPane()
-
-    def on_mount(self) -> None:
-        self.query_one(Input).cursor_blink = False
-        self.pane.show_snapshot(self.model_snapshot)
-
-    @property
-    def pane(self) -> AttentionPane:
-        return self.query_one(AttentionPane)
-
-
-def text_of(app: App, selector: str) -> str:
-    """The text a Static or Label was last given."""
-    return str(app.query_one(selector, Static).content)
+    PANE = AttentionPane
 
 
 async def type_word(pilot, word: str) -> None:
@@ -118,7 +98,9 @@ async def test_each_head_gets_a_lower_triangular_grid_labelled_with_the_characte
                         assert heatmap.values[query][key] is None  # the future is masked, past the word blank
                     else:
                         assert heatmap.values[query][key] == maps[0][head][query][key]
-        assert [heads[0].render_line(1 + row).text.strip()[:1] for row in range(6)] == ["◆", "e", "m", "m", "a", ""]
+        # two rows a line (half blocks): ◆ e, m m, a and a blank row; the label is the upper row's
+        assert heads[0].rows_per_line == 2 and heads[0].virtual_size.height == 1 + size // 2
+        assert [heads[0].render_line(1 + line).text[:1] for line in range(4)] == ["◆", "m", "a", " "]
 
 
 async def test_the_heads_sit_side_by_side_when_wide_and_wrap_when_narrow(model_snapshot):
@@ -136,16 +118,17 @@ async def test_hovering_a_cell_shows_its_exact_weight(model_snapshot):
     app = AttentionApp(model_snapshot)
     async with app.run_test(size=(120, 30)) as pilot:
         await type_word(pilot, "emma")
-        width = app.query_one("#attention-head-2", Heatmap).cell_width
-        await pilot.hover("#attention-head-2", offset=(2 + width * 1, 1 + 3))  # row 3 ('m'), column 1 ('e')
-        weight = app.pane.maps[0][2][3][1]
+        grid = app.query_one("#attention-head-2", Heatmap)
+        width, line = grid.cell_width, 1 + 2 // grid.rows_per_line  # the line that holds row 2
+        await pilot.hover("#attention-head-2", offset=(2 + width * 1, line))  # row 2 ('m'), column 1 ('e')
+        weight = app.pane.maps[0][2][2][1]
         assert text_of(app, "#attention-cell").strip() == (
-            f"layer 0 · head 2 · 'm' at 3 → 'e' at 1: {weight:.4f} ██"
+            f"layer 0 · head 2 · 'm' at 2 → 'e' at 1: {weight:.4f} ██"
         )
-        # the swatch after the weight has the cell's own colour: the grid's cursor covers part of it
+        # a swatch after the weight shows the cell's own colour
         swatch = app.query_one("#attention-cell", Static).content.spans[-1]
         assert Style.parse(str(swatch.style)).color.triplet.hex == WEIGHT_SCALE.colour(weight).hex.lower()
-        await pilot.hover("#attention-head-2", offset=(2 + width * 4, 1 + 3))  # above the diagonal
+        await pilot.hover("#attention-head-2", offset=(2 + width * 4, line))  # above the diagonal
         assert "masked" in text_of(app, "#attention-cell")
 
 
@@ -221,15 +204,7 @@ async def test_escape_leaves_the_word_box(model_snapshot):
 
 
 async def test_a_snapshot_given_before_the_pane_is_mounted_is_drawn(model_snapshot):
-    class EarlyApp(App):
-        CSS_PATH = TUI_DIR / "panes" / "attention_pane.tcss"
-
-        def compose(self) -> ComposeResult:
-            pane = AttentionPane()
-            pane.show_snapshot(model_snapshot)
-            yield pane
-
-    app = EarlyApp()
+    app = shown_before_mount(AttentionPane, model_snapshot, TUI_DIR / "panes" / "attention_pane.tcss")
     async with app.run_test(size=(120, 30)) as pilot:
         await pilot.pause()
         assert len(app.query(Heatmap)) == model_snapshot.config.n_head
@@ -317,10 +292,27 @@ async def test_clicking_a_cell_gives_the_pane_the_keyboard_there(model_snapshot)
     app = AttentionApp(model_snapshot)
     async with app.run_test(size=(120, 30)) as pilot:
         await type_word(pilot, "emma")
-        width = app.query_one("#attention-head-2", Heatmap).cell_width
-        await pilot.click("#attention-head-2", offset=(2 + width * 1, 1 + 3))  # row 3 ('m'), column 1 ('e')
+        grid = app.query_one("#attention-head-2", Heatmap)
+        width, line = grid.cell_width, 1 + 2 // grid.rows_per_line
+        await pilot.click("#attention-head-2", offset=(2 + width * 1, line))  # row 2 ('m'), column 1 ('e')
         await pilot.pause()
         assert app.pane.has_focus
         await pilot.press("down")  # the arrows go on from the clicked cell
-        weight = app.pane.maps[0][2][4][1]
-        assert text_of(app, "#attention-cell").startswith(f"layer 0 · head 2 · 'a' at 4 → 'e' at 1: {weight:.4f}")
+        weight = app.pane.maps[0][2][3][1]
+        assert text_of(app, "#attention-cell").startswith(f"layer 0 · head 2 · 'm' at 3 → 'e' at 1: {weight:.4f}")
+
+
+async def test_with_more_room_the_cells_grow(model_snapshot):
+    app = AttentionApp(model_snapshot)
+    async with app.run_test(size=PANE_AT_120_BY_40) as pilot:
+        await pilot.pause()
+        small = app.pane.arrangement
+        assert (small.rows_per_line, small.cell_width) == (2, 1)  # half blocks: two rows a line
+        await pilot.resize_terminal(200, 60)  # as when the pane is zoomed at 200×60
+        await pilot.pause()
+        large = app.pane.arrangement
+        assert (large.rows_per_line, large.cell_width) == (1, 2) and large.positions == 16
+        for heatmap in app.query(Heatmap):
+            assert (heatmap.rows_per_line, heatmap.cell_width) == (1, 2)
+            assert app.pane.content_region.contains_region(heatmap.region)
+            assert heatmap.region.size == heatmap.virtual_size  # whole, nothing to scroll

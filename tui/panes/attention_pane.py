@@ -27,7 +27,9 @@ from ..training.snapshot import ModelSnapshot
 from ..widgets.text_box import TextBox
 from ...datasets import printable
 
-CELL_WIDTHS = (3, 2, 1)  # cell widths to try: 2 look roughly square, 3 when there is room to spare
+# The cell shapes to try, largest first, as (rows per line, cell width): both look square, since a
+# terminal character is about twice as tall as it is wide. Half blocks give the small one.
+CELL_SHAPES = ((1, 2), (2, 1))
 HEAD_GAP = 2  # columns between two heads' grids (grid-gutter in attention_pane.tcss)
 CHROME_ROWS = 3  # the word box line, the legend line and the cell line around the grids
 WEIGHT_SCALE = ColourScale.sequential(0.0, 1.0)  # attention weights are always between 0 and 1
@@ -48,40 +50,42 @@ class HeadGrid(Heatmap, can_focus=False):
 @dataclass(frozen=True)
 class Arrangement:
     """How the heads share the pane: `columns` heads across, each grid `width` × `height`
-    terminal cells (title not included), cells `cell_width` wide. `positions` is how many
-    positions of the word each grid shows without scrolling."""
+    terminal cells (title not included), cells `cell_width` wide and `rows_per_line` rows to
+    a line. `positions` is how many positions of a word every grid shows without scrolling."""
 
     columns: int
     width: int
     height: int
     cell_width: int
+    rows_per_line: int
     positions: int
 
 
-def head_arrangement(n_head: int, block_size: int, label_width: int, lines: int,
-                     width: int, height: int) -> Arrangement:
-    """The arrangement of n_head grids in width × height that shows the most positions of a word,
-    with the widest cells among those that tie.
+def head_arrangement(n_head: int, block_size: int, label_width: int, width: int, height: int) -> Arrangement:
+    """The arrangement of n_head grids in width × height that shows the most of a full-length
+    word's weights (the lower triangle) without scrolling; among those that tie, the larger cells.
 
-    A grid drawn whole is label_width + block_size * cell_width wide and `lines` tall (its
-    column labels, then block_size rows in `lines - 1` lines). A grid given less room is cut,
-    and scrolls to follow the cursor.
+    A grid drawn whole is label_width + block_size * cell_width wide, and a line of column
+    labels plus block_size / rows_per_line lines tall. A grid given less room is cut, and
+    scrolls to follow the cursor.
     """
-    rows_per_line = block_size / max(1, lines - 1)
     best = None
-    for columns in range(n_head, 0, -1):
-        rows = -(-n_head // columns)
-        box_width = (width - (columns - 1) * HEAD_GAP) // columns
-        box_height = height // rows - 1  # a line for the head's title
-        for cell_width in CELL_WIDTHS:
-            across = min(block_size, (box_width - label_width) // cell_width)
-            down = min(block_size, int((box_height - 1) * rows_per_line))
-            shown = max(0, min(across, down))
-            grid_width = min(box_width, label_width + block_size * cell_width)
-            option = Arrangement(columns, grid_width, min(max(1, box_height), lines), cell_width, shown)
-            if best is None or (shown, cell_width) > (best.positions, best.cell_width):
-                best = option
-    return best
+    for rows_per_line, cell_width in CELL_SHAPES:
+        lines = 1 + -(-block_size // rows_per_line)
+        for columns in range(n_head, 0, -1):
+            rows = -(-n_head // columns)
+            box_width = (width - (columns - 1) * HEAD_GAP) // columns
+            box_height = height // rows - 1  # a line for the head's title
+            across = max(0, min(block_size, (box_width - label_width) // cell_width))
+            down = max(0, min(block_size, (box_height - 1) * rows_per_line))
+            # row q of the triangle has q + 1 weights; those past `across` columns are cut
+            weights = sum(min(query + 1, across) for query in range(down))
+            if best is None or weights > best[0]:
+                grid_width = min(box_width, label_width + block_size * cell_width)
+                grid_height = max(1, min(box_height, lines))
+                arrangement = Arrangement(columns, grid_width, grid_height, cell_width, rows_per_line, min(across, down))
+                best = weights, arrangement
+    return best[1]
 
 
 class AttentionPane(Widget, can_focus=True):
@@ -274,7 +278,7 @@ class AttentionPane(Widget, can_focus=True):
         holder = self.query_one("#attention-heads")
         holder.remove_children()
         self.arrangement = None  # new grids get their size from the next _arrange_heads
-        self._heads = [HeadGrid(2, id=f"attention-head-{head}") for head in range(n_head)]
+        self._heads = [HeadGrid(2, half_blocks=True, id=f"attention-head-{head}") for head in range(n_head)]
         holder.mount_all(
             Vertical(Label(f"head {head}", classes="attention-head-title"), heatmap, classes="attention-head")
             for head, heatmap in enumerate(self._heads)
@@ -290,7 +294,7 @@ class AttentionPane(Widget, can_focus=True):
         first = self._heads[0]
         label_width = first.virtual_size.width - first.column_count * first.cell_width
         arrangement = head_arrangement(
-            len(self._heads), self._snapshot.config.block_size, label_width, first.virtual_size.height,
+            len(self._heads), self._snapshot.config.block_size, label_width,
             self.content_size.width, self.content_size.height - CHROME_ROWS,
         )
         if arrangement == self.arrangement:
@@ -300,8 +304,9 @@ class AttentionPane(Widget, can_focus=True):
         for grid in self._heads:
             grid.styles.width = arrangement.width
             grid.styles.height = arrangement.height
-            if grid.cell_width != arrangement.cell_width:
-                grid.cell_width = arrangement.cell_width
+            if (grid.cell_width, grid.rows_per_line) != (arrangement.cell_width, arrangement.rows_per_line):
+                grid.cell_width = grid.max_cell_width = arrangement.cell_width
+                grid.rows_per_line = arrangement.rows_per_line
                 grid.show(grid.values, grid.row_labels, grid.column_labels, grid.scale)
 
     # ----- the cell under the cursor -----
