@@ -69,7 +69,7 @@ Type a word, or leave the box empty to follow training: the grids are then for t
 the last step trained on ("following step 17: 'kayle'"). Each grid is one
 **attention head**. Row = the position doing the looking (the query), column = a position
 it may look at (the key); only earlier positions and itself are allowed, which is why the
-grid is a triangle. A darker cell means more weight; each row's weights add up to 1.
+grid is a triangle. A brighter cell means more weight; each row's weights add up to 1.
 ◆ stands for BOS, the token that marks the start (and end) of a name. Move onto a cell to
 read its exact weight; switch layers if the model has more than one.
 
