@@ -77,9 +77,13 @@ class Trainer:
         self.layout = ParamLayout(config)
         # The random draws happen in the reference's order: shuffle first, then weights.
         self.rng = random.Random(train.seed)
-        shuffled = list(docs)
-        self.rng.shuffle(shuffled)
-        n_val = held_out_count(len(shuffled))
+        # Shuffling positions draws the same numbers as shuffling the documents themselves,
+        # and says which documents were held out without copying them (the app needs that).
+        order = list(range(len(docs)))
+        self.rng.shuffle(order)
+        n_val = held_out_count(len(order))
+        self.held_out_positions = tuple(order[len(order) - n_val :])  # positions in `docs`
+        shuffled = [docs[i] for i in order]
         self.train_docs = shuffled[: len(shuffled) - n_val]
         self.val_docs = shuffled[len(shuffled) - n_val :]
         self.params = init_params(config, self.rng)

@@ -44,7 +44,8 @@ def new_session(spec: RunSpec) -> tuple[TrainingSession, list]:
 def test_a_paused_session_introduces_itself_and_waits():
     session, sent = new_session(tiny_spec())
     assert kinds(sent) == ["Ready", "StateChanged", "SnapshotTaken"]
-    assert sent[0].training_names == frozenset(session.trainer.train_docs)
+    held_out = [session.spec.docs[i] for i in sent[0].held_out_positions]
+    assert sorted(held_out) == sorted(session.trainer.val_docs)
     assert sent[1].state is State.PAUSED
     assert sent[2].snapshot.step == 0
     sent.clear()

@@ -261,3 +261,13 @@ def test_the_loss_pane_with_three_runs(snap_compare):
         await pilot.pause(0.3)
 
     assert snap_compare(ThreeRuns(), terminal_size=(70, 24), run_before=three_runs)
+
+
+async def test_the_sample_pane_knows_the_runs_training_names_from_the_held_out_positions():
+    from microgpt_tui.tui.panes.sample_pane import SamplePane
+
+    app = make_app(steps=5)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: app.latest_snapshot is not None)
+        expected = frozenset(Trainer(NAMES, CONFIG, TrainConfig(steps=5, seed=42), "fast").train_docs)
+        assert app.query_one(SamplePane)._training_names == expected

@@ -59,7 +59,7 @@ def run_to_the_end(session):
 
 def test_train_more_after_done_reports_the_new_total_runs_and_matches_trainer_extend():
     session, sent = new_session(spec(steps=6, paused=False))
-    assert sent[0] == Ready(frozenset(session.trainer.train_docs), (), TrainConfig(steps=6, seed=42))
+    assert sent[0] == Ready(session.trainer.held_out_positions, (), TrainConfig(steps=6, seed=42))
     run_to_the_end(session)
     assert session.state is State.DONE
     sent.clear()

@@ -26,11 +26,13 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import Footer, Input, TextArea
 from textual.worker import get_current_worker
 
-from ..datasets import KNOWN_DATASETS, printable
+from ..datasets import KNOWN_DATASETS, DatasetError, printable, resolve_dataset
 from ..engine import checkpoint
+from ..engine.config import ConfigError
 from ..engine.params import ParamLayout
 from ..engine.tokenizer import Tokenizer
 from .screens.help_screen import HelpScreen
+from .screens.new_run_screen import NewRunScreen
 from .messages import TrainingEnded, TrainingReport
 from .panes.attention_pane import AttentionPane
 from .panes.loss_pane import LossPane
@@ -38,6 +40,7 @@ from .panes.parameters_pane import ParametersPane
 from .panes.sample_pane import DEFAULT_TEMPERATURE, FINAL_SAMPLES, TEMPERATURE_STEP, SamplePane
 from .screens.path_dialog import PathDialog
 from .screens.quit_dialog import QuitDialog
+from .screens.runs_screen import RunsScreen
 from .status_line import Progress, StatusLine, StepRate
 from .terminal_input import ForgivingLinuxDriver, UndecodableInput
 from .too_small import MIN_HEIGHT, MIN_WIDTH, TooSmall
@@ -288,8 +291,8 @@ class MicroGPTApp(App[None]):
             case _ if self._shutting_down:
                 # The worker may have posted reports that arrive while the panes are being taken down.
                 return
-            case protocol.Ready(training_names, losses, train, baselines, step_history):
-                self._training_ready(training_names, losses, train, baselines, step_history)
+            case protocol.Ready(held_out_positions, losses, train, baselines, step_history):
+                self._training_ready(held_out_positions, losses, train, baselines, step_history)
             case protocol.StateChanged(state):
                 self._training_state_changed(state)
             case protocol.StepsTaken(records, clock):
@@ -303,11 +306,13 @@ class MicroGPTApp(App[None]):
             case protocol.FinalNames(step, names, temperature):
                 self._final_names(step, names, temperature)
 
-    def _training_ready(self, training_names: frozenset[str], losses: tuple[float, ...], train=None,
+    def _training_ready(self, held_out_positions: tuple[int, ...], losses: tuple[float, ...], train=None,
                         baselines=None, step_history=()) -> None:
         if train is not None and train.steps != self.progress.total_steps:  # a branch or a resumed, extended run
             self.progress.total_steps = train.steps
             self.query_one(LossPane).set_total_steps(train.steps)
+        held_out = set(held_out_positions)
+        training_names = frozenset(doc for i, doc in enumerate(self.spec.docs) if i not in held_out)
         self.query_one(SamplePane).set_training_names(training_names)
         # A resumed or loaded run brings its history: redraw the curve from it.
         self.query_one(LossPane).replace_history(losses, steps=step_history)
@@ -556,8 +561,6 @@ class MicroGPTApp(App[None]):
         self._status_dirty = True
 
     def action_new_run(self, branch: bool = False, note: str = "", halve_lr: bool = False) -> None:
-        from .screens.new_run_screen import NewRunScreen
-
         settings = self.history.current.settings
         if halve_lr:
             settings = replace(settings, train=replace(settings.train, learning_rate=settings.train.learning_rate / 2))
@@ -589,9 +592,6 @@ class MicroGPTApp(App[None]):
     @work(thread=True, exclusive=True, group="data", exit_on_error=False)
     def _load_data_then_start(self, choice) -> None:
         """Other data: read (or download) it off the event loop, then start the run."""
-        from ..datasets import DatasetError, resolve_dataset
-        from ..engine.config import ConfigError
-
         try:
             dataset = resolve_dataset(choice.data_path, choice.dataset_name)
             settings = choice.settings.for_vocabulary(len(dataset.chars) + 1)
@@ -654,8 +654,6 @@ class MicroGPTApp(App[None]):
         run.last_snapshot = self.latest_snapshot or run.last_snapshot
 
     def action_runs(self) -> None:
-        from .screens.runs_screen import RunsScreen
-
         self._remember_current_run()
         self.push_screen(RunsScreen(self.history), self._run_chosen)
 

@@ -138,7 +138,9 @@ Command = Run | Pause | Step | Save | Load | Stop | TrainMore | SetPace | Branch
 class Ready:
     """A run has started (a new one, or one loaded from a checkpoint)."""
 
-    training_names: frozenset[str]  # the documents the run trains on (not the held-out ones)
+    # Where in the data the held-out names are: the app, which has the documents, works out
+    # the training names itself (29,000 names through the pipe for every run would cost memory).
+    held_out_positions: tuple[int, ...]
     losses: tuple[float, ...] = ()  # the loss of every step so far: a resumed run's history
     train: TrainConfig | None = None  # its training settings: steps (the total), learning_rate, segments
     # the losses of counting models on the held-out names, to read the validation loss against

@@ -79,7 +79,7 @@ class TrainingSession:
         self._last_steps_sent = self._last_snapshot_sent = self.clock()
         # the counting models' losses on the held-out names: a tenth of a second for 32,000 names
         scale = baselines(trainer.train_docs, trainer.val_docs, trainer.tokenizer, trainer.config.block_size)
-        self.send(Ready(frozenset(trainer.train_docs), tuple(trainer.losses), trainer.train, scale, tuple(trainer.history)))
+        self.send(Ready(trainer.held_out_positions, tuple(trainer.losses), trainer.train, scale, tuple(trainer.history)))
         self.state = State.DONE if trainer.done else state
         self.send(StateChanged(self.state))
         self._restart_beat()
