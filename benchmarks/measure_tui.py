@@ -188,7 +188,7 @@ def percentile(values: list[float], q: float) -> float:
 
 
 def measure_latency(data: str, presses: int) -> dict[str, list[float]]:
-    start_app(["--data", data, "--steps", "200000"])
+    start_app(["--data", data, "--steps", "200000", "--speed", "max"])  # flat out, as the targets are stated
     CLIENT.append(ControlClient(SESSION))
     try:
         wait_until(lambda: (current_step(screen()) or 0) > 50 and state_on(screen()) == "RUNNING")
@@ -238,7 +238,7 @@ def log_rate(log: Path, steps: int, process_alive) -> float:
 
 def app_rate(data: str, steps: int, folder: Path) -> float:
     log = folder / f"app-{time.monotonic_ns()}.jsonl"
-    start_app(["--data", data, "--steps", str(steps), "--log-jsonl", str(log)])
+    start_app(["--data", data, "--steps", str(steps), "--log-jsonl", str(log), "--speed", "max"])
     try:
         return log_rate(log, steps, lambda: subprocess.run(["tmux", "has-session", "-t", SESSION], capture_output=True).returncode == 0)
     finally:
