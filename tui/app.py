@@ -580,7 +580,7 @@ class MicroGPTApp(App[None]):
             current = self.history.current
             self.history.start(choice.settings, current.data_label, branched_from=(current.number, self.progress.step))
             self.connection.send(protocol.Branch(choice.settings, paused=self.progress.state is State.PAUSED))
-            self._begin_run_display(choice.settings, resumed_losses=True)
+            self._begin_run_display(choice.settings)
             self._send_pace()
             return
         if choice.data == self._data_choice:
@@ -617,7 +617,7 @@ class MicroGPTApp(App[None]):
         self.read_reports(self.connection)
         self._send_pace()
 
-    def _begin_run_display(self, settings, resumed_losses: bool = False) -> None:
+    def _begin_run_display(self, settings) -> None:
         """Panes and status line start over for the session's newest run."""
         run = self.history.current
         self.progress = Progress(self._run_label(), ParamLayout(settings.model).size, settings.engine,
@@ -630,10 +630,10 @@ class MicroGPTApp(App[None]):
         self.first_total_steps = settings.train.steps
         loss = self.query_one(LossPane)
         loss.set_run(settings.train.steps, settings.model.vocab_size)
-        if not resumed_losses:
-            loss.replace_history([])
+        loss.replace_history([])  # the run's Ready brings its history, a branch's or a checkpoint's
+        label = self.history.label(run)
         loss.set_earlier_runs([EarlierRun(r.number, self.history.label(r), r.smoothed) for r in self.history.earlier()],
-                              f"run {run.number}" + (f" · {self.history.label(run)}" if self.history.label(run) else ""))
+                              f"run {run.number}" + (f" · {label}" if label else ""))
         self._redraw_status()
 
     def _run_label(self) -> str:
