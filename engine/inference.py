@@ -72,17 +72,24 @@ def forward_token(
     pos: int,
     cache: KVCache,
     attention: list | None = None,
+    trace=None,
+    heads_off: frozenset[tuple[int, int]] = frozenset(),
 ) -> list[float]:
     """Logits for the token that follows `token` at position `pos`.
 
     Earlier positions are seen only through `cache`, which this call extends. If
     `attention` is a list, it receives one entry per layer: for each head, the weights
-    this position gave to positions 0..pos.
+    this position gave to positions 0..pos. If `trace` is a trace.PositionTrace, it
+    records every stage's vector as this pass computes it. Each (layer, head) in
+    `heads_off` is switched off: it still attends, but its output is zeros.
     """
     head_dim = config.head_dim
     scale = (head_dim**0.5) ** -1
-    x = [t + p for t, p in zip(weights["wte"][token], weights["wpe"][pos])]
-    x = rmsnorm(x)
+    token_row, pos_row = weights["wte"][token], weights["wpe"][pos]
+    summed = [t + p for t, p in zip(token_row, pos_row)]
+    x = rmsnorm(summed)
+    if trace is not None:
+        trace.embedded(token, pos, token_row, pos_row, summed, x)
     for layer in range(config.n_layer):
         prefix = f"layer{layer}."
         # attention: each head looks back over all positions so far
@@ -92,25 +99,43 @@ def forward_token(
         cache.keys[layer].append(linear(h, weights[prefix + "attn_wk"]))
         cache.values[layer].append(linear(h, weights[prefix + "attn_wv"]))
         keys, values = cache.keys[layer], cache.values[layer]
+        if trace is not None:
+            trace.layer_started(x, h, q, keys[-1], values[-1])
         heads_out, layer_weights = [], []
         for head in range(config.n_head):
             lo, hi = head * head_dim, (head + 1) * head_dim  # this head's slice of q, k and v
             scores = [sum_in_order(map(mul, q[lo:hi], k[lo:hi])) * scale for k in keys]
             attn = softmax(scores)
-            heads_out += [sum_in_order([a * v[j] for a, v in zip(attn, values)]) for j in range(lo, hi)]
+            if heads_off and (layer, head) in heads_off:
+                out = [0.0] * head_dim  # switched off: it still looks, but adds nothing
+            else:
+                out = [sum_in_order([a * v[j] for a, v in zip(attn, values)]) for j in range(lo, hi)]
+            heads_out += out
             layer_weights.append(attn)
+            if trace is not None:
+                trace.head_done(scores, attn, out)
         if attention is not None:
             attention.append(layer_weights)
-        x = [a + b for a, b in zip(linear(heads_out, weights[prefix + "attn_wo"]), residual)]
+        attn_out = linear(heads_out, weights[prefix + "attn_wo"])
+        x = [a + b for a, b in zip(attn_out, residual)]
         # MLP: widen, keep the positive part, narrow again
         residual = x
         h = rmsnorm(x)
-        hidden = [max(0.0, u) for u in linear(h, weights[prefix + "mlp_fc1"])]  # ReLU
-        x = [a + b for a, b in zip(linear(hidden, weights[prefix + "mlp_fc2"]), residual)]
-    return linear(x, weights["lm_head"])
+        widened = linear(h, weights[prefix + "mlp_fc1"])
+        hidden = [max(0.0, u) for u in widened]  # ReLU
+        mlp_out = linear(hidden, weights[prefix + "mlp_fc2"])
+        x = [a + b for a, b in zip(mlp_out, residual)]
+        if trace is not None:
+            trace.layer_done(heads_out, attn_out, residual, h, widened, hidden, mlp_out, x)
+    logits = linear(x, weights["lm_head"])
+    if trace is not None:
+        trace.finished(logits)
+    return logits
 
 
-def attention_maps(config: ModelConfig, weights: dict[str, Matrix], tokens: list[int]) -> list[list[list[list[float]]]]:
+def attention_maps(
+    config: ModelConfig, weights: dict[str, Matrix], tokens: list[int], heads_off: frozenset[tuple[int, int]] = frozenset()
+) -> list[list[list[list[float]]]]:
     """maps[layer][head][query][key]: how much each position attended to each earlier one.
 
     Row q has q+1 entries (a position sees itself and what came before), so each map is
@@ -121,22 +146,39 @@ def attention_maps(config: ModelConfig, weights: dict[str, Matrix], tokens: list
     maps = [[[] for _ in range(config.n_head)] for _ in range(config.n_layer)]
     for pos, token in enumerate(tokens):
         per_layer: list = []
-        forward_token(config, weights, token, pos, cache, attention=per_layer)
+        forward_token(config, weights, token, pos, cache, attention=per_layer, heads_off=heads_off)
         for layer, heads in enumerate(per_layer):
             for head, row in enumerate(heads):
                 maps[layer][head].append(row)
     return maps
 
 
-def document_loss(config: ModelConfig, weights: dict[str, Matrix], tokens: list[int]) -> tuple[float, int]:
+def document_loss(
+    config: ModelConfig, weights: dict[str, Matrix], tokens: list[int], heads_off: frozenset[tuple[int, int]] = frozenset()
+) -> tuple[float, int]:
     """The summed next-token loss over a document's positions, and how many there were."""
     n = min(config.block_size, len(tokens) - 1)
     cache = KVCache(config.n_layer)
     total = 0.0
     for pos in range(n):
-        probs = softmax(forward_token(config, weights, tokens[pos], pos, cache))
+        probs = softmax(forward_token(config, weights, tokens[pos], pos, cache, heads_off=heads_off))
         total -= math.log(probs[tokens[pos + 1]])
     return total, n
+
+
+def held_out_loss(
+    config: ModelConfig, weights: dict[str, Matrix], documents: Iterable[list[int]],
+    heads_off: frozenset[tuple[int, int]] = frozenset(),
+) -> float:
+    """Mean loss per predicted token over held-out documents (each already encoded), as the
+    trainer's validation_loss computes it; with `heads_off`, with those heads switched off."""
+    total = 0.0
+    count = 0
+    for tokens in documents:
+        loss_sum, n = document_loss(config, weights, tokens, heads_off)
+        total += loss_sum
+        count += n
+    return total / count if count else math.nan
 
 
 TOP_GUESSES = 3  # how many of the model's likeliest tokens a Prediction keeps
@@ -159,14 +201,16 @@ def prediction(probs: Sequence[float], target: int, surprise: float) -> Predicti
     return Prediction(target, probs[target], surprise, tuple((token, probs[token]) for token in top))
 
 
-def score_document(config: ModelConfig, weights: dict[str, Matrix], tokens: list[int]) -> list[Prediction]:
+def score_document(
+    config: ModelConfig, weights: dict[str, Matrix], tokens: list[int], heads_off: frozenset[tuple[int, int]] = frozenset()
+) -> list[Prediction]:
     """How the model predicts each next token of a document, as a training step scores it:
     the first block_size predictions, each from the tokens before it."""
     n = min(config.block_size, len(tokens) - 1)
     cache = KVCache(config.n_layer)
     predictions = []
     for pos in range(n):
-        probs = softmax(forward_token(config, weights, tokens[pos], pos, cache))
+        probs = softmax(forward_token(config, weights, tokens[pos], pos, cache, heads_off=heads_off))
         target = tokens[pos + 1]
         predictions.append(prediction(probs, target, -math.log(probs[target])))
     return predictions

@@ -42,14 +42,17 @@ def generate(
     rng: random.Random,
     temperature: float = 0.5,
     prefix: str = "",
+    heads_off: frozenset[tuple[int, int]] = frozenset(),
 ) -> str:
-    """One name: start from BOS, feed `prefix`, then sample until BOS or the block is full."""
+    """One name: start from BOS, feed `prefix`, then sample until BOS or the block is full.
+
+    Each (layer, head) in `heads_off` is switched off (see inference.forward_token)."""
     prefix_ids = tokenizer.encode(prefix)
     cache = KVCache(config.n_layer)
     out = list(prefix_ids)
     token = tokenizer.bos
     for pos in range(config.block_size):
-        logits = forward_token(config, weights, token, pos, cache)
+        logits = forward_token(config, weights, token, pos, cache, heads_off=heads_off)
         if pos < len(prefix_ids):
             token = prefix_ids[pos]  # still reading the prefix: no choice to make
             continue
@@ -61,16 +64,18 @@ def generate(
 
 
 def next_token_probs(
-    config: ModelConfig, weights: dict[str, Matrix], tokenizer: Tokenizer, prefix: str, temperature: float = 1.0
+    config: ModelConfig, weights: dict[str, Matrix], tokenizer: Tokenizer, prefix: str, temperature: float = 1.0,
+    heads_off: frozenset[tuple[int, int]] = frozenset(),
 ) -> list[float]:
     """The probability of every token (BOS = "the name ends here") after `prefix`, as
-    sampling at `temperature` draws it; at 1, the model's own distribution."""
+    sampling at `temperature` draws it; at 1, the model's own distribution. With
+    `heads_off`, those (layer, head)s are switched off."""
     tokens = [tokenizer.bos, *tokenizer.encode(prefix)]
     if len(tokens) > config.block_size:
         raise ValueError(f"the model sees at most {config.block_size - 1} characters")
     cache = KVCache(config.n_layer)
     for pos, token in enumerate(tokens):
-        logits = forward_token(config, weights, token, pos, cache)
+        logits = forward_token(config, weights, token, pos, cache, heads_off=heads_off)
     return sampling_probs(logits, temperature)
 
 
