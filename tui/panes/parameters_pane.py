@@ -83,6 +83,14 @@ class KindChoice(Static):
             x += len(word) + 1
 
 
+def update_in_place(static: Static, text: str) -> None:
+    """New text for a Static of auto height: the same text costs nothing, and only new text may
+    change its height (a layout of the screen), which for these lines happens when the user
+    picks something, not at every step."""
+    if str(static.content) != text:
+        static.update(text)
+
+
 def step_words(snapshot: ModelSnapshot) -> str:
     """Which step the pane shows: "step 17 · 'kayle'", or that there has been none."""
     if snapshot.trained_on is None:
@@ -180,7 +188,7 @@ class ParametersPane(Widget):
 
     @on(Heatmap.ViewChanged, "#params-heatmap")
     def _view_changed(self, event: Heatmap.ViewChanged) -> None:
-        self.query_one("#params-view", Static).update(event.words)
+        update_in_place(self.query_one("#params-view", Static), event.words)
 
     @on(Heatmap.CellHighlighted, "#params-heatmap")
     def _cell_highlighted(self, event: Heatmap.CellHighlighted) -> None:
@@ -199,7 +207,8 @@ class ParametersPane(Widget):
         if not label.isdigit():
             label = repr(label)  # a character: quoted, so a space or a dot stays visible
         self.query_one("#params-cell", Static).update(
-            f"{self.matrix_name} · row {label} · column {column} · {name} {heatmap.value_at(row, column):+.6g}"
+            f"{self.matrix_name} · row {label} · column {column} · {name} {heatmap.value_at(row, column):+.6g}",
+            layout=False,  # always one line
         )
 
     def _redraw(self) -> None:
@@ -248,7 +257,7 @@ class ParametersPane(Widget):
         else:
             why = ""
         note = self.query_one("#params-note", Static)
-        note.update(why)
+        update_in_place(note, why)
         note.display = bool(why)  # a layout only when the note comes or goes, which is rare
         heading = Text.assemble(
             (step_words(s), "bold"), " · ",
@@ -256,11 +265,12 @@ class ParametersPane(Widget):
             f" {rows}×{cols} · ",
             (kind_name, "bold"),
         )
-        self.query_one("#params-meaning", Static).update(f"{kind_name}: {meaning}; {what_rows_are}")
+        update_in_place(self.query_one("#params-meaning", Static), f"{kind_name}: {meaning}; {what_rows_are}")
         # what the kind means and what a row is: on hover, to keep the heading to one line
         self.query_one("#params-heading", Static).tooltip = f"{kind_name}: {meaning}; {what_rows_are}"
+        # the legend and the heading are one line each: new text repaints them without a layout
         self.query_one("#params-legend", Static).update(Text.assemble(
             f"{number.format(scale.low)} ", *scale_legend(scale, 16), f" {number.format(scale.high)}",
-        ))
-        self.query_one("#params-heading", Static).update(heading)
+        ), layout=False)
+        self.query_one("#params-heading", Static).update(heading, layout=False)
         self._describe_cell()

@@ -172,17 +172,18 @@ class SamplePane(Widget):
         problem = check_prefix(s.config, s.tokenizer, prefix)
         if problem:
             bars.clear()
-            title.update("next character")
+            title.update("next character", layout=False)
             self._say(problem, error=True)
             return
         bars.show(next_token_probs(s.config, s.weights, s.tokenizer, prefix, self.temperature), s.tokenizer)
         what = f"next character after {prefix!r}" if prefix else "first character of a name"
-        title.update(f"{what}\nat temperature {self.temperature:.2f}")
+        title.update(f"{what}\nat temperature {self.temperature:.2f}", layout=False)  # two lines, always
         self._say(f"Enter: {COMPLETIONS} names · Escape: leave the box")
 
     def _say(self, text: str, error: bool = False) -> None:
         message = self.query_one("#sample-message", Static)
-        message.update(text)
+        if str(message.content) != text:
+            message.update(text)  # a layout only when the message changes, not at every step
         message.set_class(error, "error")
 
     def _in_training_data(self, name: str) -> bool | None:

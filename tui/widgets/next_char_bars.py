@@ -27,7 +27,7 @@ class NextCharBars(Widget):
     DEFAULT_CSS = """
     NextCharBars {
         height: auto;
-        min-height: 10;
+        min-height: 10;  /* TOP lines: new bars never change the height */
     }
     NextCharBars > .bars--label { color: $text; text-style: bold; }
     NextCharBars > .bars--bar { color: $accent; }
@@ -45,11 +45,11 @@ class NextCharBars(Widget):
         """Draw the TOP most likely tokens of a next-token distribution, leaving out any it never picks."""
         ranked = [token for token in sorted(range(len(probs)), key=lambda token: -probs[token])[:TOP] if probs[token] > 0]
         self.entries = [(self._label(tokenizer, token), probs[token]) for token in ranked]
-        self.refresh(layout=True)
+        self.refresh()  # min-height is TOP lines, so the size never changes: a repaint, not a layout
 
     def clear(self) -> None:
         self.entries = []
-        self.refresh(layout=True)
+        self.refresh()
 
     @staticmethod
     def _label(tokenizer: Tokenizer, token: int) -> str:
