@@ -281,11 +281,21 @@ async def test_the_grids_keep_their_size_whatever_the_word(model_snapshot, two_s
         assert layouts == 0
 
 
-async def test_the_pane_is_one_tab_stop_besides_its_word_box(model_snapshot):
+async def test_the_pane_is_one_tab_stop_and_its_word_box_still_takes_a_word(model_snapshot):
     app = AttentionApp(model_snapshot)
     async with app.run_test(size=(120, 30)) as pilot:
         await pilot.pause()
-        assert [widget.id or type(widget).__name__ for widget in app.screen.focus_chain] == ["AttentionPane", "attention-word"]
+        assert [widget.id or type(widget).__name__ for widget in app.screen.focus_chain] == ["AttentionPane"]
+        await pilot.press("tab")
+        assert app.focused is app.pane
+        await pilot.press("tab")
+        assert app.focused is app.pane  # the word box is skipped: tab comes round to the pane again
+        box = app.query_one("#attention-word", Input)
+        box.focus()  # a click or code still reaches the box
+        await pilot.pause()
+        assert app.focused is box
+        await pilot.press("a", "v", "a")
+        assert box.value == "ava" and app.pane.word == "ava"
 
 
 async def test_clicking_a_cell_gives_the_pane_the_keyboard_there(model_snapshot):

@@ -92,7 +92,7 @@ class AttentionPane(Widget, can_focus=True):
     """A word box, one attention grid per head for the chosen layer, and the weight under the cursor.
 
     The app calls show_snapshot() with each new snapshot; everything else happens inside.
-    The pane is one tab stop (plus its word box): the arrows move the cursor over the grids,
+    The pane is one tab stop (its word box is skipped by tab): the arrows move the cursor over the grids,
     from one head to the next at the edges.
     """
 
@@ -150,6 +150,12 @@ class AttentionPane(Widget, can_focus=True):
         return not self._children_mounted or not self.query_one("#attention-word", Input).value
 
     # ----- keys -----
+
+    def allow_focus_children(self) -> bool:
+        """Tab stops once, on the pane: the word box joins the focus chain only while it has focus
+        (a click or Escape's way back still focus it, since focusing checks only the box itself)."""
+        focused = self.screen.focused if self.is_attached else None
+        return focused is not None and focused is not self and self in focused.ancestors
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "change_layer":
