@@ -3,6 +3,10 @@
 A training step's loss is the mean surprise, -ln p, over the positions of one name. This
 prints each position's share: the context the model saw, the character that came next,
 the probability it gave that character, its surprise, and what it expected instead.
+
+--trace adds what each attention head looked at (and, in JSON, the logits), read from the
+same recorded forward pass as the X-ray's views (engine/trace.py). --head-off L:H switches
+heads off for everything it prints.
 """
 
 import argparse
@@ -11,9 +15,11 @@ import math
 
 from ...datasets import printable
 from ...engine import checkpoint
-from ...engine.inference import Prediction, mean_surprise, score_document
+from ...engine.config import ModelConfig
+from ...engine.inference import Prediction, mean_surprise
 from ...engine.params import ParamLayout
 from ...engine.tokenizer import Tokenizer
+from ...engine.trace import PositionTrace, trace_document
 from .errors import UsageError, note
 
 
@@ -22,9 +28,11 @@ def run_inspect(args: argparse.Namespace) -> int:
     tokenizer = Tokenizer(saved.chars)
     word = args.text
     check_word(tokenizer, word)
+    heads_off = check_heads(saved.config, args.head_off)
     tokens = tokenizer.encode_document(word)
     try:
-        predictions = score_document(saved.config, ParamLayout(saved.config).matrices(saved.params), tokens)
+        weights = ParamLayout(saved.config).matrices(saved.params)
+        traces, predictions = trace_document(saved.config, weights, tokens, heads_off)
         loss = mean_surprise(predictions)
     except (ArithmeticError, ValueError):  # a probability of 0: log(0)
         loss = math.nan
@@ -35,15 +43,58 @@ def run_inspect(args: argparse.Namespace) -> int:
     if args.json:
         if cut:
             note(cut)
-        print(json.dumps(as_json(tokenizer, word, tokens, predictions, loss)))
+        shown = as_json(tokenizer, word, tokens, predictions, loss)
+        shown["heads_off"] = [list(pair) for pair in sorted(heads_off)]
+        if args.trace:
+            for position, trace in zip(shown["positions"], traces):
+                position["attention"] = trace.attention
+                position["logits"] = trace.logits
+        print(json.dumps(shown))
     else:
-        print(printable(f"{word!r} under {args.checkpoint} (step {saved.step}): {len(predictions)} predictions"))
+        print(printable(f"{word!r} under {args.checkpoint} (step {saved.step}): {len(predictions)} predictions"
+                        + heads_off_note(heads_off)))
         if cut:
             print(printable(cut))
         for line in table(tokenizer, tokens, predictions):
             print(line)
-        print(printable(f"mean surprise {loss:.4f}: the loss a training step would compute on {word!r} with these weights"))
+        if args.trace:
+            for line in attention_lines(tokenizer, tokens, traces, heads_off):
+                print(line)
+        print(printable(f"mean surprise {loss:.4f}: the loss a training step would compute on {word!r} with these weights"
+                        + heads_off_note(heads_off)))
     return 0
+
+
+def check_heads(config: ModelConfig, asked: list[tuple[int, int]]) -> frozenset[tuple[int, int]]:
+    """--head-off's (layer, head) pairs, each checked against the model's shape."""
+    for layer, head in asked:
+        if layer >= config.n_layer:
+            layers = "1 layer, numbered 0" if config.n_layer == 1 else f"{config.n_layer} layers, numbered from 0 to {config.n_layer - 1}"
+            raise UsageError(f"--head-off {layer}:{head}: the model has {layers}; give a layer it has")
+        if head >= config.n_head:
+            heads = "1 head, numbered 0" if config.n_head == 1 else f"{config.n_head} heads, numbered from 0 to {config.n_head - 1}"
+            raise UsageError(f"--head-off {layer}:{head}: each layer has {heads}; give a head it has")
+    return frozenset(asked)
+
+
+def heads_off_note(heads_off: frozenset[tuple[int, int]]) -> str:
+    if not heads_off:
+        return ""
+    named = " ".join(f"{layer}:{head}" for layer, head in sorted(heads_off))
+    return f", with head{'s' if len(heads_off) > 1 else ''} {named} switched off"
+
+
+def attention_lines(tokenizer: Tokenizer, tokens: list[int], traces: list[PositionTrace],
+                    heads_off: frozenset[tuple[int, int]]) -> list[str]:
+    """Each head's weights over the positions so far, one line per position and head."""
+    lines = ["attention: at each position, how much weight each head gave to positions 0..p (layer:head)"]
+    for trace in traces:
+        lines.append(printable(f"{trace.pos:3d}  {context_of(tokenizer, tokens, trace.pos)}"))
+        for layer, heads in enumerate(trace.attention):
+            for head, weights in enumerate(heads):
+                off = "  (off)" if (layer, head) in heads_off else ""
+                lines.append(f"     {layer}:{head}  " + " ".join(f"{w:.2f}" for w in weights) + off)
+    return lines
 
 
 def check_word(tokenizer: Tokenizer, word: str) -> None:

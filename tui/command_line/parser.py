@@ -171,6 +171,25 @@ def speed(text):
     return value
 
 
+def layer_and_head(text):
+    """--head-off's L:H as (layer, head); whether the model has them is checked once the checkpoint is read."""
+    layer, colon, head = text.partition(":")
+    if colon and layer.strip().isdigit() and head.strip().isdigit():
+        return int(layer), int(head)
+    raise argparse.ArgumentTypeError(f"takes LAYER:HEAD, two whole numbers from 0 such as 0:1, got {text!r}")
+
+
+INSPECT_EPILOG = """\
+examples:
+  microgpt-tui inspect --checkpoint run.json --text emma --json
+  microgpt-tui inspect --checkpoint run.json --text emma --trace
+  microgpt-tui inspect --checkpoint run.json --text emma --head-off 0:1 --head-off 0:3
+
+reading --trace: at position p the model has read BOS and the word's first p characters; each
+  head's weights (one per position 0..p, summing to 1) say how much of each position's value it
+  took. --head-off shows what a head does by its absence: compare the loss with it on and off."""
+
+
 TEMPERATURE_HELP = (f"0 is greedy, 1 is the model's own distribution; below {GREEDY_BELOW:g} counts as 0 (default: 0.5)")
 
 
@@ -253,7 +272,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Score one word with a saved model, position by position: the context, the character that "
                     "came next, the probability the model gave it, its surprise -ln p and the model's top 3 guesses. "
                     "The mean surprise is the loss a training step would compute on the word with those weights.",
-        epilog="example:\n  microgpt-tui inspect --checkpoint run.json --text emma --json",
+        epilog=INSPECT_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
         allow_abbrev=False,
     )
@@ -261,4 +280,10 @@ def build_parser() -> argparse.ArgumentParser:
     inspect.add_argument("--text", required=True, metavar="WORD", help="the word to score; it is read as a document: "
                          "BOS, its characters, BOS (only the first block-size predictions count, as in training)")
     inspect.add_argument("--json", action="store_true", help="print one JSON object, with every number at full precision")
+    inspect.add_argument("--trace", action="store_true",
+                         help="also show, at each position, every head's attention weights over the positions so far; "
+                              "with --json, each position also gets \"attention\" [layer][head][0..p] and \"logits\" (one per token)")
+    inspect.add_argument("--head-off", type=layer_and_head, action="append", default=[], metavar="L:H",
+                         help="switch off head H of layer L (both from 0): it still attends, but its output is zeros; "
+                              "everything printed is then with it off. Repeat for more heads")
     return parser
