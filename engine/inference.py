@@ -9,6 +9,10 @@ trainer computes with fast.document_loss: the same floats, faster. Its score_doc
 tells, position by position, how a document's characters were predicted (a Prediction
 each), as both engines also report for the document a training step trains on.
 
+Two optional arguments serve the X-ray: a trace (trace.PositionTrace) that forward_token
+fills with every stage's vector as it goes, and heads_off, the (layer, head)s whose output
+is replaced by zeros. Neither changes a float of the pass when left out.
+
 Every sum and product is done in the scalar engine's order, so the two give the same
 floats to the last bit.
 """
