@@ -148,3 +148,41 @@ async def test_the_help_lists_every_key_of_the_app_and_its_panes():
         for pane in (LossPane, AttentionPane, ParametersPane, SamplePane):
             for binding in pane.BINDINGS:
                 assert f"| `{key_name(binding)}` | {binding.tooltip or binding.description} |" in text
+
+
+async def test_tab_visits_each_pane_once_and_comes_back_to_the_first():
+    app = tiny_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await started(pilot)
+        await pilot.pause(0.1)
+        first = next(w for w in app.screen.focus_chain if app.query_one("#loss") in w.ancestors_with_self)
+        first.focus()
+        await pilot.pause()
+        visited = []
+        for _ in range(len(PANES)):
+            await pilot.press("tab")
+            visited.append(app._focused_pane().id)
+        assert visited == ["attention", "parameters", "sample", "loss"]
+        assert app.focused is first
+
+
+async def test_keys_of_a_pane_reach_what_tab_passes_by():
+    app = tiny_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await started(pilot)
+        await pilot.press("n")
+        await wait_for(pilot, lambda: app.latest_snapshot.step == 1)
+        app.query_one("#per-step").focus()
+        await pilot.press("down")
+        assert app.focused is app.query_one("#step-strip")
+        await pilot.press("up")
+        assert app.focused is app.query_one("#per-step")
+        app.query_one("#params-table").focus()
+        await pilot.press("enter")
+        assert app.focused is app.query_one("#params-heatmap")
+        await pilot.press("escape")
+        assert app.focused is app.query_one("#params-table")
+        app.query_one("#sample-prefix").focus()
+        await pilot.press("k", "escape")
+        assert app.focused is app.query_one("#sample-temperature")
+        assert app.query_one("#sample-prefix").value == "k"

@@ -35,6 +35,7 @@ from ...engine.trainer import StepRecord
 from ..training.session import VALIDATION_EVERY
 from ..training.snapshot import ModelSnapshot
 from ..widgets.step_strip import StepStrip, StepView
+from ..widgets.tab_skipped import SkippedByTab
 
 SMOOTHING = 50  # steps in the moving average
 REDRAW_EVERY = 0.2  # seconds: steps arrive hundreds a second; five frames a second read as live
@@ -270,6 +271,10 @@ class StepBars(Sparkline, can_focus=True):
             self.post_message(self.Clicked(offset.x))
 
 
+class PaneStepStrip(SkippedByTab, StepStrip):
+    """The step strip, reached by ↓ from the bars rather than by tab: the pane is one tab stop."""
+
+
 class LossPane(Vertical):
     """Loss per step (bars), one step told in full (the step strip), the run's curve, and the numbers."""
 
@@ -279,6 +284,8 @@ class LossPane(Vertical):
         Binding("left", "pick_step(-1)", "Earlier step", show=False),
         Binding("right", "pick_step(1)", "Later step", show=False),
         Binding("end", "follow", "Latest step", show=False),
+        Binding("down", "focus_strip", "Into the step's characters", show=False),
+        Binding("up", "focus_bars", "Back to the steps", show=False),
     ]
 
     def __init__(self, **kwargs) -> None:
@@ -300,7 +307,7 @@ class LossPane(Vertical):
         yield Label("loss per step, one name each · ←/→ pick a step", classes="caption")
         yield StepBars([], id="per-step")
         yield Static(id="step-marker", markup=False)
-        yield StepStrip(id="step-strip")
+        yield PaneStepStrip(id="step-strip")
         yield Label("smoothed loss over the whole run", classes="caption")
         yield LossCurve(self.history, id="curve")
         yield Static(id="loss-numbers")
@@ -400,6 +407,12 @@ class LossPane(Vertical):
         step = max(1, shown + delta)
         self.picked_step = None if step > len(self.history.losses) or step == self.latest_step else step
         self._redraw_steps()
+
+    def action_focus_strip(self) -> None:
+        self.query_one(StepStrip).focus()
+
+    def action_focus_bars(self) -> None:
+        self.query_one(StepBars).focus()
 
     def action_follow(self) -> None:
         self.picked_step = None

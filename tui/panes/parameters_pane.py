@@ -9,6 +9,7 @@ Like every pane, it says which step it shows and which name that step trained on
 
 from rich.text import Text
 from textual import on
+from textual.actions import SkipAction
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -21,6 +22,7 @@ from ...engine.params import Matrix
 from ...engine.stats import MatrixStats
 from ...datasets import printable
 from ..widgets.heatmap import ColourScale, Heatmap, scale_legend
+from ..widgets.tab_skipped import SkippedByTab
 from ..training.snapshot import ModelSnapshot
 
 # What the heatmap can show, in the order `g` cycles through them: (kind, name, meaning)
@@ -108,6 +110,10 @@ def row_labels(name: str, rows: int, snapshot: ModelSnapshot) -> tuple[list[str]
     return [str(row) for row in range(rows)], "a row per output, a column per input"
 
 
+class MatrixHeatmap(SkippedByTab, Heatmap):
+    """The heatmap, reached by Enter on the table rather than by tab: the pane is one tab stop."""
+
+
 class ParametersPane(Widget):
     """A table of every matrix with live statistics, and a heatmap of the one chosen in it.
 
@@ -119,6 +125,8 @@ class ParametersPane(Widget):
     BINDINGS = [
         Binding("g", "cycle_kind", "value/grad/update/m/v",
                 tooltip="Show the values, the last step's gradient or update, Adam's m or Adam's v"),
+        Binding("escape", "back_to_table", "Back to the table", show=False,
+                tooltip="from the heatmap, back to the table (Enter on a row goes to its heatmap)"),
     ]
 
     def __init__(self, *, id: str | None = None, classes: str | None = None):
@@ -147,7 +155,7 @@ class ParametersPane(Widget):
                     table.add_column(column, key=column)
                 yield table
             # half blocks: two rows per character, so all of wte fits a half-width pane at 120×40
-            yield Heatmap(cell_width=2, half_blocks=True, fit_width=True, id="params-heatmap")
+            yield MatrixHeatmap(cell_width=2, half_blocks=True, fit_width=True, id="params-heatmap")
         yield Static(id="params-cell", markup=False)
 
     def on_mount(self) -> None:
@@ -180,6 +188,15 @@ class ParametersPane(Widget):
     @on(DataTable.RowHighlighted, "#params-table")
     def _row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         self.show_matrix(event.row_key.value)
+
+    @on(DataTable.RowSelected, "#params-table")
+    def _row_selected(self) -> None:
+        self.query_one("#params-heatmap", Heatmap).focus()  # Enter: the arrows now move over the matrix
+
+    def action_back_to_table(self) -> None:
+        if not self.query_one("#params-heatmap", Heatmap).has_focus:
+            raise SkipAction()  # the app's Escape (unzoom) goes on
+        self.query_one("#params-table", DataTable).focus()
 
     @on(KindChoice.Picked)
     def _kind_clicked(self, event: KindChoice.Picked) -> None:

@@ -21,6 +21,7 @@ from textual.widgets import Input, Label, Static
 from ...engine.sampling import check_prefix, generate, next_token_probs
 from ..widgets.next_char_bars import NextCharBars
 from ..training.snapshot import ModelSnapshot
+from ..widgets.tab_skipped import SkippedByTab
 from ..widgets.temperature_slider import TemperatureSlider
 from ..widgets.text_box import TextBox
 from ...datasets import printable
@@ -36,6 +37,11 @@ COLUMN_GAP = 3  # spaces between columns of names
 class Completion(NamedTuple):
     text: str
     in_training_data: bool | None  # None when the pane has not been told the training names
+
+
+class PaneSlider(SkippedByTab, TemperatureSlider):
+    """The slider, reached by Escape from the prefix box rather than by tab: the pane is one tab
+    stop, and [ and ] move the temperature from anywhere."""
 
 
 class SamplePane(Widget):
@@ -60,7 +66,7 @@ class SamplePane(Widget):
         self._children_mounted = False
         self.rng = random.Random(seed)  # the pane's own: the trainer's draws stay untouched
         self.completions: list[Completion] = []
-        self._slider = TemperatureSlider(DEFAULT_TEMPERATURE, id="sample-temperature")
+        self._slider = PaneSlider(DEFAULT_TEMPERATURE, id="sample-temperature")
         self._snapshot: ModelSnapshot | None = None
         self._training_names: frozenset[str] | None = None
         self._bars_drawn_for: tuple | None = None  # (step, prefix, temperature): skip redrawing the same bars
