@@ -22,6 +22,7 @@ from ...engine.params import Matrix
 from ...engine.stats import MatrixStats
 from ...datasets import printable
 from ..widgets.heatmap import ColourScale, Heatmap, scale_legend
+from ..widgets.plain_table import PlainTable
 from ..widgets.tab_skipped import SkippedByTab
 from ..training.snapshot import ModelSnapshot
 
@@ -149,7 +150,7 @@ class ParametersPane(Widget):
                 yield Static(id="params-note")  # why a step's view is all zero, when it is
                 yield Static(id="params-meaning")  # shown when zoomed: what the kind and a row are
                 # the matrix names stay put when the numbers scroll sideways
-                table = DataTable(id="params-table", cursor_type="row", zebra_stripes=True, fixed_columns=1)
+                table = PlainTable(id="params-table", cursor_type="row", zebra_stripes=True, fixed_columns=1)
                 table.add_column("matrix", key="matrix")
                 for column in STAT_COLUMNS:
                     table.add_column(column, key=column)
