@@ -179,6 +179,9 @@ class Heatmap(ScrollView, can_focus=True):
         # show changes, so scrolling and repainting reuse them instead of rebuilding every cell.
         self._line_cache: dict[int, tuple[Strip, Strip]] = {}
         self._half_styles: dict[tuple, Style] = {}  # (upper level, lower level) → style
+        self._half_styles_ramp: list | None = None  # the ramp those styles were made from
+        self._columns_of: list | None = None  # the values _column_count was counted for
+        self._column_count = 0
         self._background: Style | None = None  # self.rich_style, which is slow to work out
         self._view_words = ""
 
@@ -201,7 +204,10 @@ class Heatmap(ScrollView, can_focus=True):
         self._label_width = max((len(label) for label in row_labels), default=0) + 1
         row, column = self.cursor
         self.cursor = (min(row, max(0, self.row_count - 1)), min(column, max(0, self.column_count - 1)))
-        self._half_styles.clear()
+        if scale.ramp is not self._half_styles_ramp:
+            # the styles are per pair of ramp levels: new values on the same ramp reuse them
+            self._half_styles.clear()
+            self._half_styles_ramp = scale.ramp
         self._fit()
         self._redraw()
 
@@ -211,7 +217,11 @@ class Heatmap(ScrollView, can_focus=True):
 
     @property
     def column_count(self) -> int:
-        return max((len(row) for row in self.values), default=0)
+        # asked for on every line drawn: worked out once per grid
+        if self._columns_of is not self.values:
+            self._columns_of = self.values
+            self._column_count = max((len(row) for row in self.values), default=0)
+        return self._column_count
 
     @property
     def line_count(self) -> int:
