@@ -11,6 +11,7 @@ from microgpt_tui.tui.panes.sample_pane import SamplePane
 from microgpt_tui.tui.screens.help_screen import HelpScreen
 from microgpt_tui.tui.status_line import StatusLine
 
+from conftest import text_of
 from test_tui_app import started, tiny_app, wait_for
 
 PANES = ("loss", "attention", "parameters", "sample")
@@ -186,3 +187,21 @@ async def test_keys_of_a_pane_reach_what_tab_passes_by():
         await pilot.press("k", "escape")
         assert app.focused is app.query_one("#sample-temperature")
         assert app.query_one("#sample-prefix").value == "k"
+
+
+async def test_panes_hidden_by_a_zoom_draw_the_latest_snapshot_once_shown():
+    app = tiny_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await started(pilot)
+        await pilot.press("z")  # nothing focused: the loss pane fills the screen
+        await pilot.pause(0.1)
+        await pilot.press("n")
+        await wait_for(pilot, lambda: app.latest_snapshot.step == 1)
+        await pilot.pause(0.2)
+        attention, parameters = app.query_one(AttentionPane), app.query_one(ParametersPane)
+        assert attention._snapshot.step == parameters._snapshot.step == 1  # kept, not drawn
+        assert "step 1" not in text_of(app, "#attention-info") and "step 1" not in text_of(app, "#params-heading")
+        await pilot.press("escape")
+        await pilot.pause(0.1)
+        assert "following step 1" in text_of(app, "#attention-info")
+        assert text_of(app, "#params-heading").startswith("step 1")

@@ -26,6 +26,7 @@ from ..widgets.heatmap import ColourScale, Heatmap, scale_legend
 from ..training.snapshot import ModelSnapshot
 from ..widgets.text_box import TextBox
 from ...datasets import printable
+from .hidden_by_zoom import RedrawsWhenShown
 
 # The cell shapes to try, largest first, as (rows per line, cell width): both look square, since a
 # terminal character is about twice as tall as it is wide. Half blocks give the small one.
@@ -88,7 +89,7 @@ def head_arrangement(n_head: int, block_size: int, label_width: int, width: int,
     return best[1]
 
 
-class AttentionPane(Widget, can_focus=True):
+class AttentionPane(RedrawsWhenShown, Widget, can_focus=True):
     """A word box, one attention grid per head for the chosen layer, and the weight under the cursor.
 
     The app calls show_snapshot() with each new snapshot; everything else happens inside.
@@ -133,6 +134,10 @@ class AttentionPane(Widget, can_focus=True):
 
     def on_mount(self) -> None:
         self._children_mounted = True
+        self.watch_zoom()
+        self._redraw()
+
+    def redraw_now(self) -> None:
         self._redraw()
 
     # ----- what the app calls -----
@@ -142,7 +147,7 @@ class AttentionPane(Widget, can_focus=True):
         self._snapshot = snapshot
         if first:
             self.refresh_bindings()  # the layer keys appear only if there is more than one layer
-        self._redraw()
+        self.redraw_unless_hidden()
 
     @property
     def following_training(self) -> bool:

@@ -25,6 +25,7 @@ from ..widgets.heatmap import ColourScale, Heatmap, scale_legend
 from ..widgets.plain_table import PlainTable
 from ..widgets.tab_skipped import SkippedByTab
 from ..training.snapshot import ModelSnapshot
+from .hidden_by_zoom import RedrawsWhenShown
 
 # What the heatmap can show, in the order `g` cycles through them: (kind, name, meaning)
 KINDS = [
@@ -115,7 +116,7 @@ class MatrixHeatmap(SkippedByTab, Heatmap):
     """The heatmap, reached by Enter on the table rather than by tab: the pane is one tab stop."""
 
 
-class ParametersPane(Widget):
+class ParametersPane(RedrawsWhenShown, Widget):
     """A table of every matrix with live statistics, and a heatmap of the one chosen in it.
 
     The app calls show_snapshot() with each new snapshot; everything else happens inside.
@@ -162,13 +163,17 @@ class ParametersPane(Widget):
     def on_mount(self) -> None:
         self._children_mounted = True
         self.query_one("#params-kind", KindChoice).show_kind(self.kind)
+        self.watch_zoom()
+        self._redraw()
+
+    def redraw_now(self) -> None:
         self._redraw()
 
     # ----- what the app calls -----
 
     def show_snapshot(self, snapshot: ModelSnapshot) -> None:
         self._snapshot = snapshot
-        self._redraw()
+        self.redraw_unless_hidden()
 
     def show_matrix(self, name: str) -> None:
         """Draw the matrix called `name` in the heatmap."""

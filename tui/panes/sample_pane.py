@@ -25,6 +25,7 @@ from ..widgets.tab_skipped import SkippedByTab
 from ..widgets.temperature_slider import TemperatureSlider
 from ..widgets.text_box import TextBox
 from ...datasets import printable
+from .hidden_by_zoom import RedrawsWhenShown
 
 COMPLETIONS = 10  # names made when Enter is pressed
 FINAL_SAMPLES = 20  # names shown on their own when training is done, unless --num-samples says otherwise
@@ -44,7 +45,7 @@ class PaneSlider(SkippedByTab, TemperatureSlider):
     stop, and [ and ] move the temperature from anywhere."""
 
 
-class SamplePane(Widget):
+class SamplePane(RedrawsWhenShown, Widget):
     """A prefix box, a temperature slider, next-character bars and a list of completions.
 
     The app calls show_snapshot() with each new snapshot, change_temperature() for its [ and ]
@@ -87,7 +88,11 @@ class SamplePane(Widget):
 
     def on_mount(self) -> None:
         self._children_mounted = True
+        self.watch_zoom()
         self._update_bars()  # in case a snapshot came before the pane was on screen
+
+    def redraw_now(self) -> None:
+        self._update_bars()
 
     # ----- what the app calls -----
 
@@ -108,7 +113,7 @@ class SamplePane(Widget):
 
     def show_snapshot(self, snapshot: ModelSnapshot) -> None:
         self._snapshot = snapshot
-        self._update_bars()
+        self.redraw_unless_hidden()
 
     def show_final_names(self, names: tuple[str, ...], temperature: float) -> None:
         """Training is done: show the names the run made, the ones the headless run prints.
