@@ -220,7 +220,7 @@ def test_the_update_is_what_the_last_step_changed_each_weight_by():
     trainer.step()
     snapshot = snapshot_of(trainer)
     for name, after in trainer.weights().items():
-        assert snapshot.matrix(name, "update") == [[a - b for a, b in zip(row_after, row_before)]
+        assert [list(row) for row in snapshot.matrix(name, "update")] == [[a - b for a, b in zip(row_after, row_before)]
                                                    for row_after, row_before in zip(after, before[name])]
     assert any(x != 0 for row in snapshot.updates["wte"] for x in row)
 

@@ -9,6 +9,7 @@ trained on, its gradient and the update it made. Every pane names that step, so 
 tell of the same one.
 """
 
+from array import array
 from dataclasses import dataclass
 
 from ...engine.config import ModelConfig
@@ -48,6 +49,16 @@ class ModelSnapshot:
         return source[name]
 
 
+def compact_matrices(layout: ParamLayout, flat: list[float]) -> dict[str, Matrix]:
+    """The flat list cut into named matrices whose rows are arrays of doubles.
+
+    A row reads like a list of floats (the same values, indexing, iteration, len), but is
+    one block of memory instead of a Python object per number: a snapshot pickles, travels
+    and unpickles several times a second, and the app keeps one per run it remembers.
+    """
+    return {name: [array("d", row) for row in rows] for name, rows in layout.matrices(flat).items()}
+
+
 def snapshot_of(trainer: Trainer) -> ModelSnapshot:
     layout: ParamLayout = trainer.layout
     updates = [after - before for after, before in zip(trainer.params, trainer.previous_params)]
@@ -56,11 +67,11 @@ def snapshot_of(trainer: Trainer) -> ModelSnapshot:
         total_steps=trainer.train.steps,
         config=trainer.config,
         tokenizer=trainer.tokenizer,
-        weights=layout.matrices(trainer.params),
-        grads=layout.matrices(trainer.grads),
-        updates=layout.matrices(updates),
-        adam_m=layout.matrices(trainer.adam.m),
-        adam_v=layout.matrices(trainer.adam.v),
+        weights=compact_matrices(layout, trainer.params),
+        grads=compact_matrices(layout, trainer.grads),
+        updates=compact_matrices(layout, updates),
+        adam_m=compact_matrices(layout, trainer.adam.m),
+        adam_v=compact_matrices(layout, trainer.adam.v),
         stats=matrix_stats(layout, trainer.params, trainer.grads, trainer.previous_params, trainer.adam.m, trainer.adam.v),
         trained_on=trainer.last_document(),
         next_doc=None if trainer.done else trainer.next_document(),
