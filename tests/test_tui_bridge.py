@@ -214,3 +214,20 @@ def test_step_with_a_count_takes_that_many_then_reports_once_and_a_pause_stops_i
     session.handle(Pause())
     assert not session.running and session.trainer.step_count == 6
     assert kinds(sent)[-1] == "SnapshotTaken" and sent[-1].snapshot.step == 6
+
+
+def test_while_running_a_snapshot_goes_at_least_every_quarter_second():
+    """The panes show weights at most 250 ms old. The session's clock is a fake one here,
+    10 ms later at each step."""
+    now = [0.0]
+    sent: list = []
+    session = TrainingSession(tiny_spec(steps=400, paused=False), sent.append, clock=lambda: now[0])
+    sent.clear()
+    for _ in range(100):
+        now[0] += 0.01
+        session.advance()
+    sent_at = [report.snapshot.step for report in sent if isinstance(report, SnapshotTaken)]
+    assert len(sent_at) >= 4
+    longest_wait = max(b - a for a, b in zip(sent_at, sent_at[1:])) * 0.01
+    # at most one step late; what is left of the 250 ms is the trip to the app and the redraw
+    assert longest_wait <= training.SNAPSHOT_EVERY + 0.01 + 1e-9 <= 0.25 - 0.03

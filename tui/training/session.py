@@ -36,13 +36,13 @@ from .snapshot import snapshot_of
 
 # How often a running session reports. Step records are batched, so a fast engine
 # sends ten small messages a second instead of hundreds. A snapshot (a copy of all the
-# weights and their statistics, ~160 KB pickled) goes every two seconds while running,
-# and at once on pause or step: each one redraws three panes, which takes 50-120 ms (the
-# attention grids change size with every name), and a key pressed meanwhile waits. Once a
-# second put one key press in ten past 50 ms; every two seconds keeps p95 under it
-# (measured: benchmarks/measure_tui.py).
+# weights and their statistics, ~190 KB pickled, about 5 ms to make) goes five times a
+# second while running, so the panes never show weights more than a quarter of a second
+# old, and at once on pause or step. The app keeps up because no pane's redraw forces a
+# layout, each costs a few milliseconds (benchmarks/bench_panes.py), and a pane hidden
+# behind a zoomed one waits until it is shown.
 STEPS_EVERY = 0.1  # seconds
-SNAPSHOT_EVERY = 2.0  # seconds
+SNAPSHOT_EVERY = 0.2  # seconds
 
 # Validation: the mean loss per character on names the run never trains on. Scoring a
 # name costs about half a step of the fast engine, so while running only the first
