@@ -1,0 +1,85 @@
+"""The embedding map: every character's token embedding (a row of wte) seen in two dimensions.
+
+A row of wte is a point in n_embd dimensions. The map projects the points on the two
+directions along which they spread out most (their principal components,
+engine/projection.py) and draws each character where it lands. Characters the model
+treats alike end up near each other. Each axis says what share of the embeddings' total
+variance it shows: the rest is in directions the picture cannot show.
+"""
+
+from __future__ import annotations
+
+from rich.style import Style
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.screen import ModalScreen
+from textual.widgets import Static
+
+from ...datasets import printable
+from ...engine.projection import principal_components
+from ..training.snapshot import ModelSnapshot
+from ..widgets.scatter import Scatter
+
+REDRAW_EVERY = 0.25  # seconds: while training runs, the map follows at most 4 snapshots a second
+
+HELP_LINE = ("Each character is drawn where its row of wte lands on the two directions the rows spread out most; "
+             "characters the model treats alike sit close together. ◆ is BOS, the start and end of a name. "
+             "The axes' shares of the variance say how much of the picture fits in two dimensions. Escape closes.")
+
+
+def point_label(text: str) -> str:
+    """One cell per point: a character escaped into several (a control character) shows its first."""
+    return printable(text)[:1] or "?"
+
+
+class EmbeddingScreen(ModalScreen[None]):
+    """The characters' embeddings as a scatter, redrawn from each new snapshot."""
+
+    CSS_PATH = "embedding.tcss"
+    BINDINGS = [Binding("escape", "close", "Close")]
+
+    def __init__(self, snapshot: ModelSnapshot | None) -> None:
+        super().__init__()
+        self.snapshot = snapshot
+        self.projection = None
+        self._pending: ModelSnapshot | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="embedding-heading", markup=False)
+        yield Scatter(id="embedding-scatter")
+        yield Static(HELP_LINE, id="embedding-help", markup=False)
+
+    def on_mount(self) -> None:
+        self._redraw()
+        self.set_interval(REDRAW_EVERY, self._draw_pending)
+
+    def on_snapshot_arrived(self, message) -> None:
+        self._pending = message.snapshot  # drawn by the timer: at most 4 times a second
+
+    def _draw_pending(self) -> None:
+        if self._pending is not None:
+            self.snapshot, self._pending = self._pending, None
+            self._redraw()
+
+    def action_close(self) -> None:
+        self.dismiss(None)
+
+    def _redraw(self) -> None:
+        heading = self.query_one("#embedding-heading", Static)
+        s = self.snapshot
+        if s is None:
+            heading.update("Embeddings · no snapshot yet: the map draws once training reports its first weights",
+                           layout=False)
+            return
+        self.projection = principal_components([list(row) for row in s.weights["wte"]], k=2)
+        explained = self.projection.explained + [0.0] * (2 - len(self.projection.explained))
+        tokenizer = s.tokenizer
+        labels = [point_label(tokenizer.symbol(token)) for token in range(s.config.vocab_size)]
+        styles = [Style(bold=True, color="magenta") if token == tokenizer.bos else Style(bold=True)
+                  for token in range(s.config.vocab_size)]
+        self.query_one("#embedding-scatter", Scatter).show(
+            self.projection.points, labels, f"PC1 {explained[0]:.0%} of variance".replace("%", " %"),
+            f"PC2 {explained[1]:.0%} of variance".replace("%", " %"), styles)
+        heading.update(f"Embeddings · step {s.step} · wte, {s.config.vocab_size} characters × {s.config.n_embd} "
+                       f"numbers, on its two principal components ({explained[0] + explained[1]:.0%} of the variance)",
+                       layout=False)

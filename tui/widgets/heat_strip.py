@@ -1,0 +1,43 @@
+"""A vector on one line: one coloured cell per number, on the heatmap's colour ramps.
+
+The X-ray draws every stage of the forward pass this way, so a learner can watch a vector
+change shape from stage to stage: blue is negative, orange positive, grey near zero.
+heat_strip() gives the line as Rich text (for a row of a list); HeatStrip is the same line
+as a widget of its own.
+"""
+
+from collections.abc import Sequence
+
+from rich.style import Style
+from rich.text import Text
+from textual.widgets import Static
+
+from .heatmap import ColourScale
+
+
+def strip_scale(values: Sequence[float], signed: bool = True) -> ColourScale:
+    """A scale fitted to the vector: symmetric about zero, or 0..max for weights and probabilities."""
+    largest = max((abs(v) for v in values), default=0.0)
+    return ColourScale.symmetric(largest) if signed else ColourScale.sequential(0.0, largest)
+
+
+def heat_strip(values: Sequence[float], scale: ColourScale | None = None, cell_width: int = 1,
+               gap_every: int = 0) -> Text:
+    """`values` as coloured cells, `cell_width` characters each; a thin gap after every
+    `gap_every` cells (to show where one head's slice of q ends and the next begins)."""
+    scale = scale or strip_scale(values)
+    text = Text(no_wrap=True, overflow="crop")
+    for index, value in enumerate(values):
+        if gap_every and index and index % gap_every == 0:
+            text.append("▕")
+        text.append(" " * cell_width, Style(bgcolor=scale.colour(value).rich_color))
+    return text
+
+
+class HeatStrip(Static):
+    """One vector as a one-line strip; show() replaces it in place (one line, no new layout)."""
+
+    DEFAULT_CSS = "HeatStrip { height: 1; }"
+
+    def show(self, values: Sequence[float], scale: ColourScale | None = None, cell_width: int = 1) -> None:
+        self.update(heat_strip(values, scale, cell_width), layout=False)
