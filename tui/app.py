@@ -33,7 +33,9 @@ from ..engine.params import ParamLayout
 from ..engine.tokenizer import Tokenizer
 from .screens.help_screen import HelpScreen
 from .screens.new_run_screen import NewRunScreen
-from .messages import TrainingEnded, TrainingReport
+from .screens.embedding_screen import EmbeddingScreen
+from .screens.xray_screen import XrayScreen
+from .messages import SnapshotArrived, TrainingEnded, TrainingReport
 from .panes.attention_pane import AttentionPane
 from .panes.loss_pane import LossPane
 from .panes.parameters_pane import ParametersPane
@@ -56,7 +58,7 @@ STATUS_EVERY = 0.2  # seconds between status line redraws while steps pour in (k
 
 # Keys that are also text: while a text box has focus they go into it, not to the app.
 TYPING_ACTIONS = {"toggle_pause", "step", "cooler", "hotter", "help", "quit", "slower", "faster", "train_more", "zoom",
-                  "unzoom"}
+                  "unzoom", "xray", "embeddings"}
 # From this size up the panes stand in two columns; below it they stack, and zoom (z) shows one whole.
 TWO_COLUMNS_WIDTH, TWO_COLUMNS_HEIGHT = 100, 30
 # The paces - and + step through, in steps a second; None is as fast as the engine goes.
@@ -128,6 +130,10 @@ class MicroGPTApp(App[None]):
                 tooltip="train faster, up to max"),
         Binding("m", "train_more", "Train more", show=False, priority=True,
                 tooltip="train more: carry the run on for as many steps again (the palette offers 100, 1,000 or 10,000)"),
+        Binding("x", "xray", "X-ray", show=False, priority=True,
+                tooltip="X-ray: the forward pass as a map of its stages, with a word of yours traced through it"),
+        Binding("e", "embeddings", "Embeddings", show=False, priority=True,
+                tooltip="the characters' embeddings (wte) on a map of their two principal components, live"),
         Binding("ctrl+n", "new_run", "New run", show=False, priority=True,
                 tooltip="a new run with other settings, or a branch from this step, without quitting"),
         Binding("ctrl+r", "runs", "Runs", show=False, priority=True,
@@ -359,6 +365,8 @@ class MicroGPTApp(App[None]):
         for pane in (self.query_one(LossPane), self.query_one(AttentionPane), self.query_one(ParametersPane),
                      self.query_one(SamplePane)):
             pane.show_snapshot(snapshot)
+        if isinstance(self.screen, (XrayScreen, EmbeddingScreen)):  # the screens that draw live from the weights
+            self.screen.post_message(SnapshotArrived(snapshot))
         if snapshot.done and not self._final_samples_shown and self._final_samples:
             self._final_samples_shown = True
             # The run's own names, as the headless run prints them: made with the trainer's generator.
@@ -476,6 +484,22 @@ class MicroGPTApp(App[None]):
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen(self.key_rows()))
+
+    def action_xray(self) -> None:
+        word = self.query_one(AttentionPane).word  # the word the attention pane follows, if any
+        self.push_screen(XrayScreen(self.latest_snapshot or self._shown_snapshot(), word), self._matrix_chosen)
+
+    def _matrix_chosen(self, name: str | None) -> None:
+        """Enter on a matrix in the X-ray: show it in the parameters pane."""
+        if name:
+            self.query_one(ParametersPane).show_matrix(name)
+
+    def action_embeddings(self) -> None:
+        self.push_screen(EmbeddingScreen(self.latest_snapshot or self._shown_snapshot()))
+
+    def _shown_snapshot(self):
+        """An earlier run's snapshot while the panes show it (Ctrl+R), else None."""
+        return self.viewing.last_snapshot if self.viewing else None
 
     def key_rows(self) -> list[tuple[str, list[tuple[str, str]]]]:
         """Every key, from the bindings: the app's, then each pane's (for the help's key table)."""
@@ -800,4 +824,7 @@ class MicroGPTApp(App[None]):
                             self.action_new_run)
         yield SystemCommand("Branch from this step", "ctrl+n, ticked: this run's exact state with another learning rate",
                             lambda: self.action_new_run(branch=True))
+        yield SystemCommand("X-ray", "x: the forward pass stage by stage, with a word traced through it", self.action_xray)
+        yield SystemCommand("Embeddings", "e: the characters' embeddings on their two principal components",
+                            self.action_embeddings)
         yield SystemCommand("Runs of this session", "ctrl+r: compare them, and show an earlier run's weights", self.action_runs)

@@ -26,3 +26,14 @@ class TrainingReport(Message):
 
 class TrainingEnded(Message):
     """The training process has gone (it crashed, or was killed): nothing more will come from it."""
+
+
+class SnapshotArrived(Message):
+    """A new snapshot, forwarded by the app to a screen that draws live from the weights.
+
+    Screens may not import this module (the house's rooms), so they handle it by its
+    handler's name, on_snapshot_arrived, and read only .snapshot."""
+
+    def __init__(self, snapshot) -> None:
+        super().__init__()
+        self.snapshot = snapshot
