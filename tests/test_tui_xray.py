@@ -9,6 +9,7 @@ from microgpt_tui.engine.inference import KVCache, forward_token, softmax
 from microgpt_tui.engine.params import matrix_shapes
 from microgpt_tui.engine.tokenizer import Tokenizer
 from microgpt_tui.tui.app import MicroGPTApp
+from microgpt_tui.tui.screens.help_screen import HelpScreen
 from microgpt_tui.tui.screens.xray_screen import XrayScreen, top_characters
 from microgpt_tui.tui.training.bridge import InProcessTraining
 from microgpt_tui.tui.training.protocol import Step
@@ -151,3 +152,13 @@ def test_the_map_with_a_trace_at_120x40(snap_compare):
         await pilot.pause(0.3)
 
     assert snap_compare(app_of({}), terminal_size=SIZE, run_before=before)
+
+
+async def test_the_help_explains_both_screens_and_lists_their_keys():
+    app = app_of({})
+    async with app.run_test(size=SIZE):
+        keys = dict(app.key_rows()[0][1])
+        assert "X-ray" in keys["x"] and "embeddings" in keys["e"]
+        text = HelpScreen(app.key_rows()).text
+    assert "## X-ray (`x`)" in text and "## Embeddings (`e`)" in text
+    assert "| `x` |" in text and "| `e` |" in text

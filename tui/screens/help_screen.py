@@ -85,6 +85,33 @@ the rows of that name's characters and ◆ light up: the only ones the step read
 **update** (the change it made to each weight: after − before), and Adam's **m** (its
 running average of gradients) and **v** (of squared gradients).
 
+## X-ray (`x`)
+
+The forward pass drawn as a map, one row per stage, top to bottom in the order the model
+computes it: the token's row of **wte** plus the position's row of **wpe**, rmsnorm, then per
+layer: rmsnorm, **q**, **k** and **v** (each head reads its own slice, marked by ▕), each head's
+softmax of q·k/√(head size) over the positions so far, the heads' weighted values side by
+side, **attn_wo**, the residual add, rmsnorm, **mlp_fc1**, ReLU, **mlp_fc2**, the residual
+add; last **lm_head** gives one logit per token and softmax turns them into next-character
+odds. A row in bold multiplies by that weight matrix (its shape is rows × columns); Enter
+on it closes the X-ray and shows the matrix in the parameters pane.
+
+Type a word in the box and pick a position with `←`/`→`: position p reads the word's
+p-th token (◆ first) and guesses the next. Every row's strip is that position's actual
+vector on the latest weights, one cell per number (blue negative, orange positive, grey
+near zero, scaled to the row's largest); the line under the map gives the highlighted
+row's numbers. A head's row shows each earlier character with the weight it gets; the
+ReLU row counts the units it lets through; the softmax row lists the likeliest next
+characters. These are the numbers the model's own forward pass computed, recorded as it ran.
+
+## Embeddings (`e`)
+
+Each character's row of **wte** is a point in n_embd dimensions. The map shows the points
+from the two directions in which they spread out most (the principal components), so
+characters the model treats alike end up close together. Each axis says what share of the
+points' variance it shows: the rest lies in directions a flat picture cannot show. It
+follows training live.
+
 ## Comparing runs
 
 Change one thing and watch what happens. **Train more** (`m`) starts a new linear decay of
