@@ -197,6 +197,9 @@ class MicroGPTApp(App[None]):
         self._data_choice = data_choice_of(spec.dataset)  # what the New run form shows as the data
         self.first_total_steps = spec.train.steps  # how many steps m adds
         self.viewing = None  # an earlier run whose weights the panes show, until the next snapshot
+        # (layer, head)s switched off for inference in the panes; training never hears of it
+        self.heads_off: frozenset[tuple[int, int]] = frozenset()
+        self.held_out_names: tuple[str, ...] = ()  # the run's held-out names, in the trainer's order
         self._step_in_flight = False  # a Step was sent and its snapshot has not come back yet
         self._signal_received = False
         self._save_finished = threading.Event()  # set by the worker when a Saved or Failed report arrives
@@ -320,12 +323,20 @@ class MicroGPTApp(App[None]):
         held_out = set(held_out_positions)
         training_names = frozenset(doc for i, doc in enumerate(self.spec.docs) if i not in held_out)
         self.query_one(SamplePane).set_training_names(training_names)
+        self.held_out_names = tuple(self.spec.docs[i] for i in held_out_positions)
+        self.query_one(AttentionPane).set_held_out(self.held_out_names)
         # A resumed or loaded run brings its history: redraw the curve from it.
         self.query_one(LossPane).replace_history(losses, steps=step_history)
         self.query_one(LossPane).set_baselines(baselines)
         self.progress.step = len(losses)
         self.rate.reset()
         self._status_dirty = True
+
+    def on_attention_pane_head_toggled(self, message: AttentionPane.HeadToggled) -> None:
+        """Switch a head off for inference, or back on: the panes redraw; training goes on as it was."""
+        self.heads_off = self.heads_off ^ {(message.layer, message.head)}
+        self.query_one(AttentionPane).set_heads_off(self.heads_off)
+        self.query_one(SamplePane).set_heads_off(self.heads_off)
 
     def _training_state_changed(self, state: State) -> None:
         if state is not State.PAUSED:

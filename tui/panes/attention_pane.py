@@ -7,9 +7,16 @@ column = the position looked at (key), brightness = how much weight it gives.
 
 The grids keep one size for a given model and pane size: each is padded to the block size, so
 a word of another length only repaints cells, and never costs a layout of the whole screen.
+
+`o` switches the head under the cursor off for inference (its output becomes zeros) or back on.
+The pane only asks (HeadToggled); the app keeps which heads are off and tells every pane. While
+heads are off, a line under the word box scores the held-out names with and without them, in a
+thread, so the event loop never waits for the few seconds it takes.
 """
 
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from functools import partial
 
 from rich.text import Text
 from textual import on
@@ -18,10 +25,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Container, Horizontal, Vertical
 from textual.events import Resize
+from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import Input, Label, Static
+from textual.worker import Worker, WorkerState, get_current_worker
 
-from ...engine.inference import attention_maps
+from ...engine.inference import attention_maps, held_out_loss
 from ..widgets.heatmap import ColourScale, Heatmap, scale_legend
 from ..training.snapshot import ModelSnapshot
 from ..widgets.text_box import TextBox
@@ -32,9 +41,20 @@ from .hidden_by_zoom import RedrawsWhenShown
 # terminal character is about twice as tall as it is wide. Half blocks give the small one.
 CELL_SHAPES = ((1, 2), (2, 1))
 HEAD_GAP = 2  # columns between two heads' grids (grid-gutter in attention_pane.tcss)
-CHROME_ROWS = 3  # the word box line, the legend line and the cell line around the grids
+CHROME_ROWS = 3  # the word box line, the legend line and the cell line around the grids (and the held-out line)
 WEIGHT_SCALE = ColourScale.sequential(0.0, 1.0)  # attention weights are always between 0 and 1
 LEGEND = Text.assemble("row looks at column · 0 ", *scale_legend(WEIGHT_SCALE, 8), " 1 · brighter = more")
+PROGRESS_EVERY = 50  # held-out names scored between two progress reports
+
+
+def heads_words(heads_off: Iterable[tuple[int, int]]) -> str:
+    """"0:1, 1:3": the heads as layer:head, in order."""
+    return ", ".join(f"{layer}:{head}" for layer, head in sorted(heads_off))
+
+
+def heads_in_model(heads_off: frozenset[tuple[int, int]], config) -> frozenset[tuple[int, int]]:
+    """The heads of `heads_off` this model has: a run of another shape may have fewer."""
+    return frozenset((layer, head) for layer, head in heads_off if layer < config.n_layer and head < config.n_head)
 
 
 class HeadGrid(Heatmap, can_focus=False):
@@ -99,7 +119,17 @@ class AttentionPane(RedrawsWhenShown, Widget, can_focus=True):
 
     BORDER_TITLE = "Attention"
 
+    class HeadToggled(Message):
+        """The user asked to switch head `head` of layer `layer` off, or back on, for inference."""
+
+        def __init__(self, layer: int, head: int) -> None:
+            super().__init__()
+            self.layer = layer
+            self.head = head
+
     BINDINGS = [
+        Binding("o", "toggle_head", "Head on/off",
+                tooltip="switch the head under the cursor off for inference (its output becomes zero), or on again"),
         Binding("less_than_sign", "change_layer(-1)", "Prev layer", key_display="<"),
         Binding("greater_than_sign", "change_layer(1)", "Next layer", key_display=">"),
         Binding("escape", "leave_word", "Leave the word box", show=False),
@@ -123,17 +153,26 @@ class AttentionPane(RedrawsWhenShown, Widget, can_focus=True):
         self._heads: list[HeadGrid] = []
         self._cursor_head: int | None = None  # the head whose grid the cursor was last moved in
         self.arrangement: Arrangement | None = None  # how the heads share the pane, for its size
+        self.heads_off: frozenset[tuple[int, int]] = frozenset()  # (layer, head)s switched off, as the app says
+        self._held_out: tuple[str, ...] = ()  # the run's held-out names, to score with and without heads_off
+        # held-out loss by (step, trained_on, heads switched off); emptied when the names change
+        self.held_out_losses: dict[tuple, float] = {}
+        self._scoring: Worker | None = None
+        self._scoring_for: tuple | None = None  # (step, trained_on, heads_off) the running worker scores
+        self._progress: float | None = None  # how far the running worker is, 0 to 1
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="attention-controls"):
             yield TextBox(placeholder="a word of your own", id="attention-word")
             yield Static(id="attention-info", markup=False)
         yield Static(id="attention-message", markup=False)
+        yield Static(id="attention-held-out", markup=False)
         yield Container(id="attention-heads")
         yield Static(id="attention-cell", markup=False)
 
     def on_mount(self) -> None:
         self._children_mounted = True
+        self.query_one("#attention-held-out").display = False  # shown while a head is off
         self.watch_zoom()
         self._redraw()
 
@@ -148,6 +187,19 @@ class AttentionPane(RedrawsWhenShown, Widget, can_focus=True):
         if first:
             self.refresh_bindings()  # the layer keys appear only if there is more than one layer
         self.redraw_unless_hidden()
+        self._update_held_out()
+
+    def set_heads_off(self, heads_off: frozenset[tuple[int, int]]) -> None:
+        """Draw with these (layer, head)s switched off, and score the held-out names without them."""
+        self.heads_off = frozenset(heads_off)
+        self._redraw()
+        self._update_held_out()
+
+    def set_held_out(self, names: Iterable[str]) -> None:
+        """The run's held-out names: the ones the held-out loss line scores."""
+        self._held_out = tuple(names)
+        self.held_out_losses.clear()
+        self._update_held_out()
 
     @property
     def following_training(self) -> bool:
@@ -165,7 +217,15 @@ class AttentionPane(RedrawsWhenShown, Widget, can_focus=True):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "change_layer":
             return self._snapshot is not None and self._snapshot.config.n_layer > 1
+        if action == "toggle_head":
+            return self._snapshot is not None
         return True
+
+    def action_toggle_head(self) -> None:
+        """The head the cursor is in (the first if none) on the layer shown: the app decides."""
+        if self._snapshot is None:
+            return
+        self.post_message(self.HeadToggled(self.selected_layer, self._cursor_head or 0))
 
     def action_change_layer(self, delta: int) -> None:
         if self._snapshot is None:
@@ -235,21 +295,24 @@ class AttentionPane(RedrawsWhenShown, Widget, can_focus=True):
             return
         self.query_one("#attention-heads").display = True
         self.selected_layer = min(self.selected_layer, s.config.n_layer - 1)
-        drawn_key = (s.step, word, not typed, self.selected_layer)
+        heads_off = heads_in_model(self.heads_off, s.config)
+        drawn_key = (s.step, word, not typed, self.selected_layer, heads_off)
         if drawn_key == self._drawn_key:
             return  # a snapshot of the same step, or a keystroke that changed nothing visible
         self._drawn_key = drawn_key
-        if self._maps_key != (s.step, word):
-            self._maps_key = (s.step, word)
+        if self._maps_key != (s.step, word, heads_off):
+            self._maps_key = (s.step, word, heads_off)
             self.word = word
             self.tokens = [s.tokenizer.bos, *s.tokenizer.encode(word)][: s.config.block_size]
-            self.maps = attention_maps(s.config, s.weights, self.tokens)
+            # a head switched off still attends: only later layers' maps change
+            self.maps = attention_maps(s.config, s.weights, self.tokens, heads_off)
         if len(word) + 1 > s.config.block_size:
             self._say(f"only the first {s.config.block_size - 1} characters fit in the model's context", error=True)
         else:
             self._say(LEGEND)
         self._show_info(following=not typed)
         self._ensure_heads(s.config.n_head)
+        self._title_heads(heads_off)
         # every grid is block_size square whatever the word, so its size never changes
         size = s.config.block_size
         labels = [printable(s.tokenizer.symbol(token)) for token in self.tokens]
@@ -276,6 +339,14 @@ class AttentionPane(RedrawsWhenShown, Widget, can_focus=True):
         layer = f" · layer {self.selected_layer} of {n_layer} (< >)" if n_layer > 1 else ""
         self.query_one("#attention-info", Static).update(source + layer, layout=False)  # always one line
 
+    def _title_heads(self, heads_off: frozenset[tuple[int, int]]) -> None:
+        """"head 2 · off" over a head switched off on the layer shown."""
+        for head, title in enumerate(self.query(".attention-head-title").results(Label)):
+            words = f"head {head} · off" if (self.selected_layer, head) in heads_off else f"head {head}"
+            if str(title.content) != words:
+                title.update(words)
+            title.set_class((self.selected_layer, head) in heads_off, "off")
+
     def _say(self, text: str | Text, error: bool = False) -> None:
         message = self.query_one("#attention-message", Static)
         if message.content != text:
@@ -295,6 +366,10 @@ class AttentionPane(RedrawsWhenShown, Widget, can_focus=True):
             for head, heatmap in enumerate(self._heads)
         )
 
+    @property
+    def _held_out_rows(self) -> int:
+        return 1 if self._children_mounted and self.query_one("#attention-held-out").display else 0
+
     def on_resize(self, event: Resize) -> None:
         self._arrange_heads()
 
@@ -306,7 +381,7 @@ class AttentionPane(RedrawsWhenShown, Widget, can_focus=True):
         label_width = first.virtual_size.width - first.column_count * first.cell_width
         arrangement = head_arrangement(
             len(self._heads), self._snapshot.config.block_size, label_width,
-            self.content_size.width, self.content_size.height - CHROME_ROWS,
+            self.content_size.width, self.content_size.height - CHROME_ROWS - self._held_out_rows,
         )
         if arrangement == self.arrangement:
             return  # setting styles, even unchanged, costs a layout
@@ -352,3 +427,95 @@ class AttentionPane(RedrawsWhenShown, Widget, can_focus=True):
             # a swatch of the cell's colour: the weight and its shade side by side, whatever the cursor looks like
             text = Text.assemble(f"{where}: {weight:.4f} ", ("██", f"{WEIGHT_SCALE.colour(weight).hex}"))
         cell.update(text, layout=False)
+
+    # ----- the held-out loss with and without the heads switched off -----
+
+    def _update_held_out(self) -> None:
+        """Show what is known for the shown weights, and score what is missing in a thread.
+
+        Switching heads cancels a scoring under way; new weights do not: it would never finish
+        while training runs. It finishes, its numbers show with their step, then the newest
+        weights are scored.
+        """
+        if not self._children_mounted:
+            return
+        line = self.query_one("#attention-held-out", Static)
+        s = self._snapshot
+        heads_off = heads_in_model(self.heads_off, s.config) if s is not None else frozenset()
+        if line.display != bool(heads_off):
+            line.display = bool(heads_off)
+            self.call_after_refresh(self._arrange_heads)  # the grids gain or lose the line's row
+        if not heads_off:
+            if self._scoring is not None:
+                self._scoring.cancel()
+            self._scoring = self._scoring_for = None
+            return
+        if not self._held_out:
+            line.update(f"heads off: {heads_words(heads_off)} · no held-out names to score them on", layout=False)
+            return
+        key = (s.step, s.trained_on)
+        missing = [heads for heads in (frozenset(), heads_off) if (*key, heads) not in self.held_out_losses]
+        running = self._scoring is not None and self._scoring.is_running
+        if missing and not (running and self._scoring_for[2] == heads_off):
+            self._scoring_for = (*key, heads_off)
+            self._progress = 0.0
+            self._scoring = self.run_worker(partial(self._score_held_out, s, tuple(missing), self._held_out),
+                                            thread=True, exclusive=True, group="held-out", exit_on_error=False)
+        line.update(self._held_out_words(heads_off), layout=False)  # always one line
+
+    def _held_out_words(self, heads_off: frozenset[tuple[int, int]]) -> str:
+        """The newest pair of losses known for these heads, and how far the scoring under way is."""
+        off = heads_words(heads_off)
+        scored = [(step, name) for step, name, heads in self.held_out_losses if heads == heads_off
+                  and (step, name, frozenset()) in self.held_out_losses]
+        running = self._scoring is not None and self._scoring.is_running and self._progress is not None
+        progress = f"{self._progress:.0%}".replace("%", " %")
+        if not scored:
+            return f"heads off: {off} · scoring held-out names… {progress}" if running else f"heads off: {off}"
+        step, name = max(scored, key=lambda key: key[0])
+        both = self.held_out_losses[step, name, frozenset()], self.held_out_losses[step, name, heads_off]
+        words = f"held-out loss {both[0]:.4f} with all heads · {both[1]:.4f} with {off} off"
+        s = self._snapshot
+        if (step, name) != (s.step, s.trained_on):
+            words += f" (step {step}; scoring step {s.step}… {progress})" if running else f" (step {step})"
+        return words
+
+    def _score_held_out(self, snapshot: ModelSnapshot, heads: tuple[frozenset, ...], names: tuple[str, ...]) -> None:
+        """In a worker thread: inference.held_out_loss for each set of heads off, reporting progress."""
+        worker = get_current_worker()
+        documents = [snapshot.tokenizer.encode_document(name) for name in names]
+        total = len(documents) * len(heads)
+        for index, heads_off in enumerate(heads):
+            loss = held_out_loss(snapshot.config, snapshot.weights,
+                                 self._counted(documents, worker, index * len(documents), total), heads_off)
+            if worker.is_cancelled:
+                return  # the documents ran out early: the loss is of some of them only
+            self.app.call_from_thread(self._held_out_scored, (snapshot.step, snapshot.trained_on, heads_off), loss)
+
+    def _counted(self, documents: list[list[int]], worker: Worker, done: int, total: int) -> Iterator[list[int]]:
+        """The documents one by one, with progress on the line now and then; none more once cancelled."""
+        for index, tokens in enumerate(documents):
+            if worker.is_cancelled:
+                return
+            if index % PROGRESS_EVERY == 0 and index:
+                self.app.call_from_thread(self._scoring_progress, (done + index) / total)
+            yield tokens
+
+    def _scoring_progress(self, share: float) -> None:
+        self._progress = share
+        if self.heads_off:
+            self._show_held_out_line()
+
+    def _held_out_scored(self, key: tuple, loss: float) -> None:
+        self.held_out_losses[key] = loss
+        self._show_held_out_line()
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.worker is self._scoring and event.state is WorkerState.SUCCESS:
+            self._update_held_out()  # newer weights may have come while it scored
+
+    def _show_held_out_line(self) -> None:
+        s = self._snapshot
+        heads_off = heads_in_model(self.heads_off, s.config)
+        if heads_off:
+            self.query_one("#attention-held-out", Static).update(self._held_out_words(heads_off), layout=False)

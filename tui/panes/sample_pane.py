@@ -2,7 +2,8 @@
 
 Everything here runs on the latest snapshot's weights with plain floats (engine.sampling),
 in the app's process, with the pane's own random generator, so sampling never disturbs the
-trainer's random draws.
+trainer's random draws. Heads switched off in the attention pane are off here too (the app
+says which), and the pane names them wherever their effect shows.
 """
 
 import math
@@ -67,10 +68,12 @@ class SamplePane(RedrawsWhenShown, Widget):
         self._children_mounted = False
         self.rng = random.Random(seed)  # the pane's own: the trainer's draws stay untouched
         self.completions: list[Completion] = []
+        self.next_probs: list[float] = []  # the odds the bars show
         self._slider = PaneSlider(DEFAULT_TEMPERATURE, id="sample-temperature")
         self._snapshot: ModelSnapshot | None = None
         self._training_names: frozenset[str] | None = None
-        self._bars_drawn_for: tuple | None = None  # (step, prefix, temperature): skip redrawing the same bars
+        self._bars_drawn_for: tuple | None = None  # (step, prefix, temperature, heads off): skip redrawing the same bars
+        self.heads_off: frozenset[tuple[int, int]] = frozenset()  # (layer, head)s switched off, as the app says
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="sample-controls"):
@@ -115,6 +118,17 @@ class SamplePane(RedrawsWhenShown, Widget):
         self._snapshot = snapshot
         self.redraw_unless_hidden()
 
+    def set_heads_off(self, heads_off: frozenset[tuple[int, int]]) -> None:
+        """Sample and give the odds with these (layer, head)s switched off."""
+        self.heads_off = frozenset(heads_off)
+        self._update_bars()
+
+    def _heads_off_words(self) -> str:
+        """" · heads off: 0:1, 1:3" while any of the model's heads is off, else nothing."""
+        config = self._snapshot.config
+        heads = sorted((layer, head) for layer, head in self.heads_off if layer < config.n_layer and head < config.n_head)
+        return " · heads off: " + ", ".join(f"{layer}:{head}" for layer, head in heads) if heads else ""
+
     def show_final_names(self, names: tuple[str, ...], temperature: float) -> None:
         """Training is done: show the names the run made, the ones the headless run prints.
 
@@ -139,10 +153,12 @@ class SamplePane(RedrawsWhenShown, Widget):
         if problem:
             self._say(problem, error=True)
             return
-        names = [generate(s.config, s.weights, s.tokenizer, self.rng, self.temperature, prefix) for _ in range(count)]
+        switched_off = {"heads_off": self.heads_off} if self.heads_off else {}
+        names = [generate(s.config, s.weights, s.tokenizer, self.rng, self.temperature, prefix, **switched_off)
+                 for _ in range(count)]
         self.completions = [Completion(name, self._in_training_data(name)) for name in names]
         what = f"{count} completions of {prefix!r}" if prefix else f"{count} names"
-        title = f"{heading} {what}\nat temperature {self.temperature:.2f}".strip()
+        title = f"{heading} {what}\nat temperature {self.temperature:.2f}{self._heads_off_words()}".strip()
         self.query_one("#sample-results-title", Label).update(title)
         self._show_completions()
 
@@ -174,7 +190,7 @@ class SamplePane(RedrawsWhenShown, Widget):
             return
         s = self._snapshot
         prefix = self.query_one("#sample-prefix", Input).value
-        drawing = (s.step, prefix, self.temperature)
+        drawing = (s.step, prefix, self.temperature, self.heads_off)
         if self._bars_drawn_for == drawing:
             return  # same weights, prefix and temperature: the bars would not change
         self._bars_drawn_for = drawing
@@ -186,10 +202,12 @@ class SamplePane(RedrawsWhenShown, Widget):
             title.update("next character", layout=False)
             self._say(problem, error=True)
             return
-        bars.show(next_token_probs(s.config, s.weights, s.tokenizer, prefix, self.temperature), s.tokenizer)
+        self.next_probs = next_token_probs(s.config, s.weights, s.tokenizer, prefix, self.temperature, self.heads_off)
+        bars.show(self.next_probs, s.tokenizer)
         what = f"next character after {prefix!r}" if prefix else "first character of a name"
-        title.update(f"{what}\nat temperature {self.temperature:.2f}", layout=False)  # two lines, always
-        self._say(f"Enter: {COMPLETIONS} names · Escape: leave the box")
+        heads = self._heads_off_words()
+        title.update(f"{what}\nat temperature {self.temperature:.2f}{heads}", layout=False)  # two lines, always
+        self._say(f"Enter: {COMPLETIONS} names · Escape: leave the box{heads}")
 
     def _say(self, text: str, error: bool = False) -> None:
         message = self.query_one("#sample-message", Static)

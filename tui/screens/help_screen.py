@@ -73,6 +73,15 @@ grid is a triangle. A brighter cell means more weight; each row's weights add up
 ◆ stands for BOS, the token that marks the start (and end) of a name. Move onto a cell to
 read its exact weight; switch layers if the model has more than one.
 
+`o` switches the head under the cursor **off** for inference, and `o` again back on: the
+head still looks where it looked (its grid stays, titled "head 1 · off"), but what it
+passes on becomes zeros, as if it were not there. Training never notices: only what the
+panes work out changes. The sample pane then makes names and gives odds without that head,
+and says so ("heads off: 0:1", layer:head). A line here scores the held-out names with the
+weights shown, with all heads and without the ones that are off: "held-out loss 2.3141
+with all heads · 2.4712 with 0:1 off". The larger the second number, the more the model
+needs that head; about the same means the others do its job, or it has learned little yet.
+
 ## Parameters
 
 Every weight matrix with its shape and live statistics: the spread (std) of its values,
