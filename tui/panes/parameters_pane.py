@@ -5,7 +5,13 @@ last step's gradient and how far that step moved it relative to its size (update
 The heatmap below draws the chosen matrix cell by cell: its values, the last step's
 gradient, the change that step made to each weight, or Adam's two running averages m and v.
 Like every pane, it says which step it shows and which name that step trained on.
+
+`c` checks backprop on the weight under the heatmap's cursor: the shown step's loss, nudged
+at that one weight, gives its gradient by finite differences, beside the engine's. It runs in
+a thread on a copy of the weights; the run never hears of it.
 """
+
+from functools import partial
 
 from rich.text import Text
 from textual import on
@@ -17,7 +23,9 @@ from textual.events import Click
 from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import DataTable, Static
+from textual.worker import get_current_worker
 
+from ...engine.gradient_check import GradientCheck, check_gradient
 from ...engine.params import Matrix
 from ...engine.stats import MatrixStats
 from ...datasets import printable
@@ -102,6 +110,29 @@ def step_words(snapshot: ModelSnapshot) -> str:
     return f"step {snapshot.step} · {printable(snapshot.trained_on)!r}"
 
 
+def weights_before_step(snapshot: ModelSnapshot) -> dict[str, Matrix]:
+    """The weights the shown step started from: the weights after it minus its update."""
+    return {name: [[w - u for w, u in zip(row, change)] for row, change in zip(matrix, snapshot.updates[name])]
+            for name, matrix in snapshot.weights.items()}
+
+
+def no_step_to_check(snapshot: ModelSnapshot) -> str | None:
+    """Why the shown snapshot has no step whose loss can be checked; None if it has one."""
+    if snapshot.trained_on is None:
+        return "no step to check: no step taken yet"
+    if not snapshot.step_known:
+        return f"no step to check: step {snapshot.step} was taken before the run was loaded, and its gradient was not saved"
+    return None
+
+
+def check_words(check: GradientCheck, step_gradient: float) -> str:
+    """The check in one line, "d loss / d mlp_fc1[3][7]: finite differences 1.2345e-03 (h 1e-04) · engine ...",
+    and the gradient the step itself used for that weight."""
+    return (f"d loss / d {check.name}[{check.row}][{check.col}]: finite differences {check.numerical:.4e} "
+            f"(h {check.h:.0e}) · engine {check.engine:.4e} · relative error {check.relative_error:.0e}"
+            f" · the step's gradient {step_gradient:.4e}")
+
+
 def row_labels(name: str, rows: int, snapshot: ModelSnapshot) -> tuple[list[str], str]:
     """Labels for a matrix's rows, and a few words saying what a row is."""
     tokenizer = snapshot.tokenizer
@@ -127,6 +158,8 @@ class ParametersPane(RedrawsWhenShown, Widget):
     BINDINGS = [
         Binding("g", "cycle_kind", "value/grad/update/m/v",
                 tooltip="Show the values, the last step's gradient or update, Adam's m or Adam's v"),
+        Binding("c", "check_gradient", "Check gradient",
+                tooltip="check the gradient of the weight under the heatmap's cursor by finite differences"),
         Binding("escape", "back_to_table", "Back to the table", show=False,
                 tooltip="from the heatmap, back to the table (Enter on a row goes to its heatmap)"),
     ]
@@ -140,6 +173,7 @@ class ParametersPane(RedrawsWhenShown, Widget):
         self._snapshot: ModelSnapshot | None = None
         self._table_step: int | None = None  # the step the table's numbers are from
         self._heatmap_key: tuple | None = None  # (step, matrix, kind) the heatmap shows
+        self.gradient_check: GradientCheck | None = None  # the last check finished
 
     def compose(self) -> ComposeResult:
         yield Static(id="params-heading")
@@ -159,10 +193,12 @@ class ParametersPane(RedrawsWhenShown, Widget):
             # half blocks: two rows per character, so all of wte fits a half-width pane at 120×40
             yield MatrixHeatmap(cell_width=2, half_blocks=True, fit_width=True, id="params-heatmap")
         yield Static(id="params-cell", markup=False)
+        yield Static(id="params-check", markup=False)  # a gradient check's result, once `c` asks for one
 
     def on_mount(self) -> None:
         self._children_mounted = True
         self.query_one("#params-kind", KindChoice).show_kind(self.kind)
+        self.query_one("#params-check").display = False
         self.watch_zoom()
         self._redraw()
 
@@ -198,6 +234,43 @@ class ParametersPane(RedrawsWhenShown, Widget):
     @on(DataTable.RowSelected, "#params-table")
     def _row_selected(self) -> None:
         self.query_one("#params-heatmap", Heatmap).focus()  # Enter: the arrows now move over the matrix
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "check_gradient":
+            return self._snapshot is not None
+        return True
+
+    def action_check_gradient(self) -> None:
+        """The shown step's loss, by finite differences at the weight under the cursor, in a thread."""
+        heatmap = self.query_one("#params-heatmap", Heatmap)
+        if self._snapshot is None or not heatmap.values:
+            return
+        s = self._snapshot
+        row, column = heatmap.cursor
+        problem = no_step_to_check(s)
+        if problem:
+            self._show_check(problem)
+            return
+        self._show_check(f"checking d loss / d {self.matrix_name}[{row}][{column}] on step {s.step}'s name "
+                         f"{printable(s.trained_on)!r}…")
+        self.run_worker(partial(self._check_gradient, s, self.matrix_name, row, column), thread=True, exclusive=True,
+                        group="gradient-check", exit_on_error=False)
+
+    def _check_gradient(self, snapshot: ModelSnapshot, name: str, row: int, column: int) -> None:
+        """In a worker thread: the loss of the step's name at the weights before the step, nudged."""
+        tokens = snapshot.tokenizer.encode_document(snapshot.trained_on)
+        check = check_gradient(snapshot.config, weights_before_step(snapshot), tokens, name, row, column)
+        if not get_current_worker().is_cancelled:
+            self.app.call_from_thread(self._gradient_checked, check, snapshot.grads[name][row][column])
+
+    def _gradient_checked(self, check: GradientCheck, step_gradient: float) -> None:
+        self.gradient_check = check
+        self._show_check(check_words(check, step_gradient))
+
+    def _show_check(self, words: str) -> None:
+        line = self.query_one("#params-check", Static)
+        line.display = True
+        update_in_place(line, words)
 
     def action_back_to_table(self) -> None:
         if not self.query_one("#params-heatmap", Heatmap).has_focus:

@@ -94,6 +94,14 @@ the rows of that name's characters and ◆ light up: the only ones the step read
 **update** (the change it made to each weight: after − before), and Adam's **m** (its
 running average of gradients) and **v** (of squared gradients).
 
+`c` on a weight in the heatmap **checks its gradient** without backprop: it computes the
+shown step's loss (on the name that step trained on, with the weights from before it) with
+that one weight nudged up and down by a small h, and takes the slope, (loss(w + h) −
+loss(w − h)) / 2h, refined with h/2. Beside it is the engine's gradient from backprop, and
+their **relative error**: around 1e-9 or below means backprop got this weight's gradient
+right (a ReLU switching at the nudge can make it larger). It works on a copy of the
+weights, in the background; the run is never touched.
+
 ## X-ray (`x`)
 
 The forward pass drawn as a map, one row per stage, top to bottom in the order the model
