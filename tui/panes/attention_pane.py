@@ -477,7 +477,7 @@ class AttentionPane(RedrawsWhenShown, Widget, can_focus=True):
         words = f"held-out loss {both[0]:.4f} with all heads · {both[1]:.4f} with {off} off"
         s = self._snapshot
         if (step, name) != (s.step, s.trained_on):
-            words += f" (step {step}; scoring step {s.step}… {progress})" if running else f" (step {step})"
+            words += f" (step {step}; scoring step {self._scoring_for[0]}… {progress})" if running else f" (step {step})"
         return words
 
     def _score_held_out(self, snapshot: ModelSnapshot, heads: tuple[frozenset, ...], names: tuple[str, ...]) -> None:
