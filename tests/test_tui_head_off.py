@@ -10,7 +10,7 @@ import time
 from textual.widgets import Label, Static
 
 from microgpt_tui.engine.config import ModelConfig, TrainConfig
-from microgpt_tui.engine.inference import held_out_loss
+from microgpt_tui.engine.inference import attention_maps, held_out_loss
 from microgpt_tui.engine.sampling import generate, next_token_probs
 from microgpt_tui.engine.tokenizer import Tokenizer
 from microgpt_tui.engine.trainer import Trainer
@@ -18,11 +18,17 @@ from microgpt_tui.tui.app import MicroGPTApp
 from microgpt_tui.tui.panes.attention_pane import AttentionPane
 from microgpt_tui.tui.panes.sample_pane import SamplePane
 from microgpt_tui.tui.training.bridge import InProcessTraining
+from microgpt_tui.tui.training.snapshot import snapshot_of
 
-from conftest import FIFTY_NAMES, run_spec
+from conftest import FIFTY_NAMES, TUI_DIR, OnePaneApp, run_spec
 from test_tui_snapshots_panes import SIZE, default_model_app, stepped_and_zoomed
 
 CONFIG = ModelConfig(Tokenizer.from_documents(FIFTY_NAMES).vocab_size)  # 4 heads, one layer
+
+
+class AttentionApp(OnePaneApp):
+    CSS_PATH = TUI_DIR / "panes" / "attention_pane.tcss"
+    PANE = AttentionPane
 
 
 class Recorded(InProcessTraining):
@@ -142,3 +148,25 @@ def test_the_attention_pane_with_head_1_switched_off_at_120x40(snap_compare):
         await pilot.pause(0.2)
 
     assert snap_compare(default_model_app(), terminal_size=SIZE, run_before=before)
+
+
+async def test_with_two_layers_a_head_off_in_layer_0_changes_what_layer_1_attends_to():
+    two_layers = ModelConfig(CONFIG.vocab_size, n_layer=2)
+    snapshot = snapshot_of(Trainer(FIFTY_NAMES, two_layers, TrainConfig(steps=20, seed=42)))
+    app = AttentionApp(snapshot)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        pane = app.pane
+        off = frozenset({(0, 2)})
+        pane.set_heads_off(off)
+        await pilot.pause()
+        assert pane.maps == attention_maps(two_layers, snapshot.weights, pane.tokens, off)
+        assert pane.maps[0] == attention_maps(two_layers, snapshot.weights, pane.tokens)[0]  # layer 0 looks as before
+        assert pane.maps[1] != attention_maps(two_layers, snapshot.weights, pane.tokens)[1]
+        titles = [str(label.content) for label in pane.query(".attention-head-title").results(Label)]
+        assert titles[2] == "head 2 · off"
+        pane.action_change_layer(1)
+        await pilot.pause()
+        titles = [str(label.content) for label in pane.query(".attention-head-title").results(Label)]
+        assert titles[2] == "head 2"  # layer 1's head 2 is on
+        assert "no held-out names" in text(app, "#attention-held-out")  # a pane alone is told none
