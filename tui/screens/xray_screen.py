@@ -55,7 +55,9 @@ class Stage:
 
 
 def numbers(values: list[float]) -> str:
-    return " ".join(f"{v:+.3f}" for v in values)
+    # 64 numbers (the MLP's) fit the detail lines with two decimals, 16 with three
+    form = "{:+.3f}" if len(values) <= 32 else "{:+.2f}"
+    return " ".join(form.format(v) for v in values)
 
 
 def weight_words(weight: float) -> str:
