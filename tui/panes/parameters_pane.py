@@ -212,9 +212,12 @@ class ParametersPane(RedrawsWhenShown, Widget):
         self.redraw_unless_hidden()
 
     def show_matrix(self, name: str) -> None:
-        """Draw the matrix called `name` in the heatmap."""
+        """Draw the matrix called `name` in the heatmap, with its row highlighted in the table."""
         self.matrix_name = name
         self._redraw()
+        table = self.query_one("#params-table", DataTable) if self._children_mounted else None
+        if table is not None and name in table.rows:  # chosen elsewhere (the X-ray): the table agrees
+            table.move_cursor(row=table.get_row_index(name))
 
     def set_kind(self, kind: str) -> None:
         """Show "value", "grad", "update", "m" or "v" in the heatmap."""
