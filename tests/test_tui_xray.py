@@ -121,6 +121,10 @@ async def test_enter_on_a_matrix_closes_the_map_and_shows_the_matrix_in_the_para
         await pilot.press("enter")
         await wait_for(pilot, lambda: not isinstance(app.screen, XrayScreen))
         assert app.query_one("#parameters").matrix_name == "layer0.mlp_fc1"
+        await pilot.pause(0.05)
+        table = app.query_one("#params-table")
+        assert table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value == "layer0.mlp_fc1"
+        assert app.query_one("#parameters").matrix_name == "layer0.mlp_fc1"  # the table's cursor agrees
         # Enter on a stage with no matrix (the add) says so and stays
         screen = await opened_xray(pilot)
         screen.query_one("#xray-map", OptionList).highlighted = 2
