@@ -8,6 +8,7 @@ panes. Keys become commands to the training process (training/protocol.py).
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 import os
 import signal
@@ -227,6 +228,8 @@ class MicroGPTApp(App[None]):
         self.read_reports(self.connection)
         self._send_pace()
         if not self.is_headless:  # not under Pilot, whose test runner owns the signals
+            # What start-up built lives as long as the app: the collector need never walk it again.
+            self.call_after_refresh(gc.freeze)
             for signum in (signal.SIGTERM, signal.SIGHUP):
                 asyncio.get_running_loop().add_signal_handler(signum, self.save_and_exit_on_signal, signum)
 
@@ -373,9 +376,9 @@ class MicroGPTApp(App[None]):
         if self._shutting_down or snapshot is not self.latest_snapshot:
             return  # a newer one is on its way to the panes
         self.viewing = None
-        for pane in (self.query_one(LossPane), self.query_one(AttentionPane), self.query_one(ParametersPane),
-                     self.query_one(SamplePane)):
-            pane.show_snapshot(snapshot)
+        panes = [self.query_one(LossPane), self.query_one(AttentionPane), self.query_one(ParametersPane),
+                 self.query_one(SamplePane)]
+        self._draw_in_turn(snapshot, panes)
         if isinstance(self.screen, (XrayScreen, EmbeddingScreen)):  # the screens that draw live from the weights
             self.screen.post_message(SnapshotArrived(snapshot))
         if snapshot.done and not self._final_samples_shown and self._final_samples:
@@ -383,6 +386,14 @@ class MicroGPTApp(App[None]):
             # The run's own names, as the headless run prints them: made with the trainer's generator.
             temperature = DEFAULT_TEMPERATURE if self._initial_temperature is None else self._initial_temperature
             self.connection.send(protocol.SampleFinalNames(self._final_samples, temperature))
+
+    def _draw_in_turn(self, snapshot, panes: list) -> None:
+        """One pane per screen update: a key pressed meanwhile waits for one pane's redraw, not four."""
+        if self._shutting_down or snapshot is not self.latest_snapshot:
+            return  # a newer snapshot has started its own round
+        panes[0].show_snapshot(snapshot)
+        if len(panes) > 1:
+            self.call_after_refresh(self._draw_in_turn, snapshot, panes[1:])
 
     def _final_names(self, step: int, names: tuple[str, ...], temperature: float) -> None:
         if step >= self.progress.total_steps:  # not a run extended since it asked

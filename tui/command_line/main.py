@@ -12,7 +12,7 @@
     signals.py         what Ctrl+C, SIGTERM and SIGHUP do
     errors.py          one escaped line on stderr, and the exit statuses
 
-Only the standard library and signals.py are imported up here. The rest of the program
+Only the standard library, signals.py and training/collector.py are imported up here. The rest of the program
 takes about a tenth of a second to import, and is imported inside main(), so that a Ctrl+C
 (or SIGTERM) in that time ends it with one line, not a traceback.
 """
@@ -20,12 +20,14 @@ takes about a tenth of a second to import, and is imported inside main(), so tha
 import signal
 import sys
 
+from ..training.collector import collect_garbage_rarely
 from . import PROG
 from .signals import exit_status, stop_on_signals, what_happened
 
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
+    collect_garbage_rarely()
     with stop_on_signals():
         try:
             from .dispatch import run_command

@@ -8,6 +8,7 @@
     snapshot.py  the copy of the weights the panes draw from
     history.py   the runs of one app session, kept to compare them
     outputs.py   claiming a run's files before step 1, and locking its checkpoint path
+    collector.py how often the garbage collector runs in the app and the training process
 
 Nothing here imports Textual or the command line: the child process loads only this room
 and the engine.

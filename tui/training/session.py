@@ -31,6 +31,7 @@ from ...engine.trainer import StepRecord, Trainer, TrainingDiverged
 from .protocol import (Branch, Command, Failed, FinalNames, Load, Pause, Ready, Report, Run, RunExtended,
                        SampleFinalNames, Save, Saved, SetPace, SnapshotTaken, State, StateChanged, Step, StepsTaken,
                        Stop, TrainMore, ValidationScored)
+from .collector import collect_garbage_rarely
 from .settings import RunSettings, RunSpec
 from .snapshot import snapshot_of
 
@@ -328,6 +329,7 @@ def child_main(conn, spec: RunSpec) -> None:
     # decides what happens (it saves first), then tells us to stop or closes the pipe.
     for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
         signal.signal(signum, signal.SIG_IGN)
+    collect_garbage_rarely()  # a fresh interpreter: the app's setting is not inherited
     try:
         session = TrainingSession(spec, conn.send)
         while True:
