@@ -1,21 +1,31 @@
 """Measure the app as a person would use it: in a real terminal (tmux), while it trains.
 
-    python benchmarks/measure_tui.py [--data NAMES_TXT] [--presses 40] [--steps 3000] [--repeats 3]
+    python benchmarks/measure_tui.py [--data NAMES_TXT] [--sizes 120x40,200x60] [--presses 40]
+                                     [--steps 3000] [--repeats 3] [--keys "x"]
 
-Two figures, with the issue's targets:
+Three figures at each terminal size, with the issue's targets:
 
-1. Key press -> screen change, p50 and p95 (target: p95 < 50 ms). The app runs in a
-   detached tmux session of 120x40 on a long run, so training goes on throughout. The
-   script sends `]` and `[` in turn (the sample pane's temperature moves by 0.05) and
-   `space` (the status line flips between RUNNING and PAUSED), and polls the screen
-   (capture-pane, through one tmux control-mode client, every millisecond) until it
-   shows the change. The figure includes tmux's own delivery and drawing.
+1. Live panes (target: the Parameters pane's figures change at least 30 times in 10 s).
+   The app trains flat out in a detached tmux session of that size (`--steps 1000000
+   --speed max`); the script reads the screen every 10 ms for 10 s and counts how often
+   the |grad| and update/w figures of the Parameters table change.
 
-2. Training steps/s in the app vs headless (target: the app keeps >= 90 %). Both train
+2. Key press -> screen change, p50 and p95 (target: p95 < 50 ms), in the same session,
+   still training. The script sends `]` and `[` in turn (the sample pane's temperature
+   moves by 0.05) and `space` (the status line flips between RUNNING and PAUSED), and
+   polls the screen (capture-pane, through one tmux control-mode client, every
+   millisecond) until it shows the change. The figure includes tmux's own delivery and
+   drawing.
+
+3. Training steps/s in the app vs headless (target: the app keeps >= 90 %). Both train
    the same settings with --log-jsonl; the script counts the log's lines as they appear
    and takes the rate between 10 % and 90 % of the steps, so start-up and the final
    validation do not count. Runs alternate app/headless, --repeats times each, and the
    medians are compared. Headless output goes to /dev/null.
+
+--keys sends keys to the app once it runs, before anything is measured (tmux send-keys
+names, separated by spaces: "x" opens the X-ray, "e" the embedding map), so the figures
+can be taken with a view open.
 
 Other processes on the machine add noise: the load average is printed with the results.
 This is a script to run by hand, not a test.
@@ -105,13 +115,50 @@ def send_key(key: str) -> None:
         tmux("send-keys", "-t", SESSION, key)
 
 
-def start_app(args: list[str], width: int = 120, height: int = 40) -> None:
+SIZE = [(120, 40)]  # the terminal size of the app being measured
+KEYS: list[str] = []  # sent once the app runs (--keys)
+PARAMETER_ROW = re.compile(r"^│\s+((?:layer\d+\.)?\w+)\s+(\d+\.\d+)\s+(\d\.\de[+-]\d+)\s")
+
+
+def start_app(args: list[str]) -> None:
+    width, height = SIZE[0]
     command = " ".join(app_command() + args)
     tmux("new-session", "-d", "-s", SESSION, "-x", str(width), "-y", str(height), command)
 
 
+def open_views() -> None:
+    """Press --keys once the app shows a step."""
+    if KEYS:
+        wait_until(lambda: current_step(screen()) is not None)
+        for key in KEYS:
+            send_key(key)
+            time.sleep(0.3)
+
+
+def parameter_figures(text: str) -> tuple:
+    """The Parameters table's rows as drawn: (matrix, |grad|, update/w) each."""
+    return tuple(match.groups() for line in text.splitlines() if (match := PARAMETER_ROW.match(line)))
+
+
+def count_figure_changes(seconds: float) -> tuple[int, int]:
+    """How often the Parameters table's figures changed on screen, and the steps trained meanwhile."""
+    changes, last = 0, parameter_figures(screen())
+    if not last:
+        raise RuntimeError("no Parameters table on screen to watch")
+    first_step = current_step(screen())
+    deadline = time.perf_counter() + seconds
+    while time.perf_counter() < deadline:
+        now = parameter_figures(screen())
+        if now and now != last:
+            changes, last = changes + 1, now
+        time.sleep(0.01)
+    return changes, (current_step(screen()) or 0) - (first_step or 0)
+
+
 def stop_app() -> None:
     subprocess.run(["tmux", "kill-session", "-t", SESSION], capture_output=True)
+    # the next start reuses the name: wait until tmux has let go of it
+    wait_until(lambda: subprocess.run(["tmux", "has-session", "-t", SESSION], capture_output=True).returncode != 0)
 
 
 def wait_until(condition, timeout: float = 30.0, every: float = 0.02):
@@ -187,11 +234,13 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
-def measure_latency(data: str, presses: int) -> dict[str, list[float]]:
-    start_app(["--data", data, "--steps", "200000", "--speed", "max"])  # flat out, as the targets are stated
+def measure_latency(data: str, presses: int, seconds: float) -> dict[str, list[float]]:
+    start_app(["--data", data, "--steps", "1000000", "--speed", "max"])  # flat out, as the targets are stated
     CLIENT.append(ControlClient(SESSION))
     try:
+        open_views()
         wait_until(lambda: (current_step(screen()) or 0) > 50 and state_on(screen()) == "RUNNING")
+        changes, steps = count_figure_changes(seconds)
         brackets: list[float] = []
         for i in range(presses):
             key = "]" if i % 2 == 0 else "["
@@ -202,7 +251,8 @@ def measure_latency(data: str, presses: int) -> dict[str, list[float]]:
             spaces.append(press_and_time("Space", lambda a, b: state_on(a) != state_on(b)))
             time.sleep(random.uniform(0.2, 0.5))
         step_before_quit = current_step(screen())
-        return {"] and [ (temperature)": brackets, "space (RUNNING/PAUSED)": spaces, "_step": [step_before_quit]}
+        return {"] and [ (temperature)": brackets, "space (RUNNING/PAUSED)": spaces, "_step": [step_before_quit],
+                "_changes": [changes, steps]}
     finally:
         CLIENT.pop().close()
         stop_app()
@@ -240,6 +290,7 @@ def app_rate(data: str, steps: int, folder: Path) -> float:
     log = folder / f"app-{time.monotonic_ns()}.jsonl"
     start_app(["--data", data, "--steps", str(steps), "--log-jsonl", str(log), "--speed", "max"])
     try:
+        open_views()
         return log_rate(log, steps, lambda: subprocess.run(["tmux", "has-session", "-t", SESSION], capture_output=True).returncode == 0)
     finally:
         stop_app()
@@ -256,44 +307,61 @@ def headless_rate(data: str, steps: int, folder: Path) -> float:
         process.wait()
 
 
+def parse_size(text: str) -> tuple[int, int]:
+    width, _, height = text.partition("x")
+    return int(width), int(height)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--data", default=str(DEFAULT_NAMES), help="names file (default: ../shared/datasets/names.txt)")
+    parser.add_argument("--sizes", default="120x40,200x60", help="terminal sizes, WxH, comma-separated (default: 120x40,200x60)")
     parser.add_argument("--presses", type=int, default=40, help="key presses for the latency figure (default: 40)")
+    parser.add_argument("--seconds", type=float, default=10.0, help="how long to watch the Parameters figures (default: 10)")
     parser.add_argument("--steps", type=int, default=3000, help="steps per throughput run (default: 3000)")
     parser.add_argument("--repeats", type=int, default=3, help="throughput runs of each kind (default: 3)")
+    parser.add_argument("--keys", default="", help='tmux keys to press once the app runs, e.g. "x" (default: none)')
     parser.add_argument("--command", default="microgpt-tui", help="the program to run (default: microgpt-tui)")
     parser.add_argument("--skip-latency", action="store_true")
     parser.add_argument("--skip-throughput", action="store_true")
     args = parser.parse_args()
     COMMAND[:] = args.command.split()
+    KEYS[:] = args.keys.split()
     if shutil.which("tmux") is None:
         sys.exit("tmux is needed: apt-get install tmux")
     print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    if KEYS:
+        print(f"keys pressed once the app runs: {' '.join(KEYS)}")
     cpu_before, started = cpu_seconds(), time.monotonic()
 
     ok = True
-    if not args.skip_latency:
-        results = measure_latency(args.data, args.presses)
-        print(f"\nkey press -> screen change, app training in tmux 120x40 (still training at step {results.pop('_step')[0]}):")
-        for name, values in results.items():
-            ms = [v * 1000 for v in values]
-            p95 = percentile(ms, 0.95)
-            ok &= p95 < 50
-            print(f"  {name:24} n={len(ms):3}  p50 {percentile(ms, 0.5):5.1f} ms  p95 {p95:5.1f} ms  max {max(ms):5.1f} ms")
+    for size in args.sizes.split(","):
+        SIZE[0] = parse_size(size)
+        if not args.skip_latency:
+            results = measure_latency(args.data, args.presses, args.seconds)
+            changes, steps = results.pop("_changes")
+            ok &= changes >= 30
+            print(f"\n{size}: the Parameters figures changed {changes} times in {args.seconds:g} s "
+                  f"({steps} steps trained meanwhile)")
+            print(f"{size}: key press -> screen change, training in tmux (still training at step {results.pop('_step')[0]}):")
+            for name, values in results.items():
+                ms = [v * 1000 for v in values]
+                p95 = percentile(ms, 0.95)
+                ok &= p95 < 50
+                print(f"  {name:24} n={len(ms):3}  p50 {percentile(ms, 0.5):5.1f} ms  p95 {p95:5.1f} ms  max {max(ms):5.1f} ms")
 
-    if not args.skip_throughput:
-        with tempfile.TemporaryDirectory() as folder:
-            in_app, headless = [], []
-            for _ in range(args.repeats):
-                in_app.append(app_rate(args.data, args.steps, Path(folder)))
-                headless.append(headless_rate(args.data, args.steps, Path(folder)))
-        ratio = statistics.median(in_app) / statistics.median(headless)
-        ok &= ratio >= 0.9
-        print(f"\ntraining steps/s between 10 % and 90 % of a {args.steps}-step run (median of {args.repeats}):")
-        print(f"  in the app  {statistics.median(in_app):7.1f}   runs: {', '.join(f'{r:.1f}' for r in in_app)}")
-        print(f"  headless    {statistics.median(headless):7.1f}   runs: {', '.join(f'{r:.1f}' for r in headless)}")
-        print(f"  the app keeps {ratio:.1%} of headless speed")
+        if not args.skip_throughput:
+            with tempfile.TemporaryDirectory() as folder:
+                in_app, headless = [], []
+                for _ in range(args.repeats):
+                    in_app.append(app_rate(args.data, args.steps, Path(folder)))
+                    headless.append(headless_rate(args.data, args.steps, Path(folder)))
+            ratio = statistics.median(in_app) / statistics.median(headless)
+            ok &= ratio >= 0.9
+            print(f"\n{size}: training steps/s between 10 % and 90 % of a {args.steps}-step run (median of {args.repeats}):")
+            print(f"  in the app  {statistics.median(in_app):7.1f}   runs: {', '.join(f'{r:.1f}' for r in in_app)}")
+            print(f"  headless    {statistics.median(headless):7.1f}   runs: {', '.join(f'{r:.1f}' for r in headless)}")
+            print(f"  the app keeps {ratio:.1%} of headless speed")
 
     print(f"\nload average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     ours = ("microgpt-tui", "multiprocessing", "measure_tui", "tmux")

@@ -130,6 +130,18 @@ def test_validation_keeps_within_its_share_of_the_time(monkeypatch):
     assert [r.step for r in sent if isinstance(r, ValidationScored)] == [1]
 
 
+def test_a_slow_pace_leaves_room_to_validate_at_every_chance(monkeypatch):
+    """Time between paced steps counts towards validation's share, not only time spent training."""
+    monkeypatch.setattr(training, "VALIDATION_EVERY", 2)
+    now = [0.0]
+    sent: list = []
+    session = TrainingSession(tiny_spec(steps=12), sent.append, clock=lambda: now[0])
+    for _ in range(10):
+        now[0] += training.LONGEST_GAP  # a step a second: the process waits between steps
+        session.handle(Step())
+    assert [r.step for r in sent if isinstance(r, ValidationScored)] == [2, 4, 6, 8, 10]
+
+
 def test_stop_ends_the_session():
     session, _ = new_session(tiny_spec())
     assert session.handle(Stop()) is False
