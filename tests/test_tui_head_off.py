@@ -170,3 +170,31 @@ async def test_with_two_layers_a_head_off_in_layer_0_changes_what_layer_1_attend
         titles = [str(label.content) for label in pane.query(".attention-head-title").results(Label)]
         assert titles[2] == "head 2"  # layer 1's head 2 is on
         assert "no held-out names" in text(app, "#attention-held-out")  # a pane alone is told none
+
+
+async def test_newer_weights_for_the_same_heads_are_scored_only_after_a_rest(monkeypatch):
+    """While training runs, scoring the held-out names again waits REST_AFTER_SCORING times as
+    long as the last scoring took, so it never takes the app's whole core."""
+    import microgpt_tui.tui.panes.attention_pane as attention_pane_module
+
+    monkeypatch.setattr(attention_pane_module, "REST_AFTER_SCORING", 10_000)
+    spec = run_spec(FIFTY_NAMES, CONFIG, TrainConfig(steps=30, seed=42), "fast", start_paused=True, name="names")
+    app = MicroGPTApp(spec, "names · 50 docs", connection=Recorded(spec))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: app.latest_snapshot is not None and app.held_out_names)
+        attention = app.query_one(AttentionPane)
+        attention.focus()
+        await pilot.pause()
+        await pilot.press("o")
+        await wait_for(pilot, lambda: any(step == 0 for step, _, _ in attention.held_out_losses))
+        await wait_for(pilot, lambda: not (attention._scoring and attention._scoring.is_running))
+        await pilot.press("n")
+        await wait_for(pilot, lambda: app.latest_snapshot.step == 1)
+        await pilot.pause(0.5)
+        assert {step for step, _, _ in attention.held_out_losses} == {0}  # resting: step 1 not scored
+        assert "(step 0)" in text(app, "#attention-held-out")  # the line says which step its losses are of
+
+        monkeypatch.setattr(attention_pane_module, "REST_AFTER_SCORING", 0)
+        attention._next_scoring_at = 0.0  # as if the rest were over
+        attention._rest_over()
+        await wait_for(pilot, lambda: any(step == 1 for step, _, _ in attention.held_out_losses))

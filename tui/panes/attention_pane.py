@@ -14,6 +14,7 @@ heads are off, a line under the word box scores the held-out names with and with
 thread, so the event loop never waits for the few seconds it takes.
 """
 
+import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import partial
@@ -45,6 +46,10 @@ CHROME_ROWS = 3  # the word box line, the legend line and the cell line around t
 WEIGHT_SCALE = ColourScale.sequential(0.0, 1.0)  # attention weights are always between 0 and 1
 LEGEND = Text.assemble("row looks at column · 0 ", *scale_legend(WEIGHT_SCALE, 8), " 1 · brighter = more")
 PROGRESS_EVERY = 50  # held-out names scored between two progress reports
+# While training runs, new weights come five times a second and scoring every held-out
+# name takes seconds: scoring the same heads again waits this many times as long as the
+# last scoring took, so it uses at most a fifth of a core on any machine.
+REST_AFTER_SCORING = 4
 
 
 def heads_words(heads_off: Iterable[tuple[int, int]]) -> str:
@@ -160,6 +165,8 @@ class AttentionPane(RedrawsWhenShown, Widget, can_focus=True):
         self._scoring: Worker | None = None
         self._scoring_for: tuple | None = None  # (step, trained_on, heads_off) the running worker scores
         self._progress: float | None = None  # how far the running worker is, 0 to 1
+        self._next_scoring_at = 0.0  # by time.monotonic: when newer weights may be scored for the same heads
+        self._rescoring = None  # the timer that scores newer weights once the rest is over
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="attention-controls"):
@@ -457,6 +464,12 @@ class AttentionPane(RedrawsWhenShown, Widget, can_focus=True):
         missing = [heads for heads in (frozenset(), heads_off) if (*key, heads) not in self.held_out_losses]
         running = self._scoring is not None and self._scoring.is_running
         if missing and not (running and self._scoring_for[2] == heads_off):
+            resting = self._next_scoring_at - time.monotonic()
+            if self._scoring_for is not None and self._scoring_for[2] == heads_off and resting > 0:
+                if self._rescoring is None:  # only the weights are newer: score them after the rest
+                    self._rescoring = self.set_timer(resting, self._rest_over)
+                line.update(self._held_out_words(heads_off), layout=False)
+                return
             self._scoring_for = (*key, heads_off)
             self._progress = 0.0
             self._scoring = self.run_worker(partial(self._score_held_out, s, tuple(missing), self._held_out),
@@ -483,6 +496,7 @@ class AttentionPane(RedrawsWhenShown, Widget, can_focus=True):
     def _score_held_out(self, snapshot: ModelSnapshot, heads: tuple[frozenset, ...], names: tuple[str, ...]) -> None:
         """In a worker thread: inference.held_out_loss for each set of heads off, reporting progress."""
         worker = get_current_worker()
+        started = time.monotonic()
         documents = [snapshot.tokenizer.encode_document(name) for name in names]
         total = len(documents) * len(heads)
         for index, heads_off in enumerate(heads):
@@ -491,6 +505,7 @@ class AttentionPane(RedrawsWhenShown, Widget, can_focus=True):
             if worker.is_cancelled:
                 return  # the documents ran out early: the loss is of some of them only
             self.app.call_from_thread(self._held_out_scored, (snapshot.step, snapshot.trained_on, heads_off), loss)
+        self.app.call_from_thread(self._scoring_took, time.monotonic() - started)
 
     def _counted(self, documents: list[list[int]], worker: Worker, done: int, total: int) -> Iterator[list[int]]:
         """The documents one by one, with progress on the line now and then; none more once cancelled."""
@@ -505,6 +520,13 @@ class AttentionPane(RedrawsWhenShown, Widget, can_focus=True):
         self._progress = share
         if self.heads_off:
             self._show_held_out_line()
+
+    def _rest_over(self) -> None:
+        self._rescoring = None
+        self._update_held_out()
+
+    def _scoring_took(self, seconds: float) -> None:
+        self._next_scoring_at = time.monotonic() + REST_AFTER_SCORING * seconds
 
     def _held_out_scored(self, key: tuple, loss: float) -> None:
         self.held_out_losses[key] = loss
