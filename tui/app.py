@@ -662,6 +662,9 @@ class MicroGPTApp(App[None]):
         self.connection.start()
         self.read_reports(self.connection)
         self._send_pace()
+        # The old run's drawings and reports are garbage now; collecting them while the new
+        # process starts (nothing is animating) keeps the app's memory from creeping run by run.
+        self.call_after_refresh(gc.collect)
 
     def _begin_run_display(self, settings) -> None:
         """Panes and status line start over for the session's newest run."""
