@@ -2,7 +2,7 @@
 opened in the parameters pane, and a picture of it all at 120x40."""
 
 import pytest
-from textual.widgets import Input, OptionList
+from textual.widgets import Input
 
 from microgpt_tui.engine.config import ModelConfig, TrainConfig
 from microgpt_tui.engine.inference import KVCache, forward_token, softmax
@@ -13,6 +13,7 @@ from microgpt_tui.tui.screens.help_screen import HelpScreen
 from microgpt_tui.tui.screens.xray_screen import XrayScreen, top_characters
 from microgpt_tui.tui.training.bridge import InProcessTraining
 from microgpt_tui.tui.training.protocol import Step
+from microgpt_tui.tui.widgets.stage_list import StageList
 
 from conftest import FIFTY_NAMES, run_spec
 from test_tui_app import started, wait_for
@@ -61,8 +62,9 @@ async def test_x_opens_a_map_naming_every_matrix_with_its_shape(config_options):
         relu = [stage for stage in screen.stages if stage.label.endswith("ReLU")]
         assert len(relu) == config.n_layer and all("active" in stage.note for stage in relu)
         # what the rows say on screen: each matrix's short name and shape
-        lines = [str(screen.query_one("#xray-map", OptionList).get_option_at_index(i).prompt)
-                 for i in range(len(screen.stages))]
+        map_ = screen.query_one("#xray-map", StageList)
+        assert map_.row_count == len(screen.stages)
+        lines = [map_.row_text(i) for i in range(len(screen.stages))]
         assert any("mlp_fc1 " + f"{config.mlp_width}×{config.n_embd}" in line for line in lines)
         await pilot.press("escape")
         assert not isinstance(app.screen, XrayScreen)
@@ -117,7 +119,7 @@ async def test_enter_on_a_matrix_closes_the_map_and_shows_the_matrix_in_the_para
         await stepped(pilot, 1)
         screen = await opened_xray(pilot)
         index = next(i for i, stage in enumerate(screen.stages) if stage.matrix == "layer0.mlp_fc1")
-        screen.query_one("#xray-map", OptionList).highlighted = index
+        screen.query_one("#xray-map", StageList).highlighted = index
         await pilot.press("enter")
         await wait_for(pilot, lambda: not isinstance(app.screen, XrayScreen))
         assert app.query_one("#parameters").matrix_name == "layer0.mlp_fc1"
@@ -127,7 +129,7 @@ async def test_enter_on_a_matrix_closes_the_map_and_shows_the_matrix_in_the_para
         assert app.query_one("#parameters").matrix_name == "layer0.mlp_fc1"  # the table's cursor agrees
         # Enter on a stage with no matrix (the add) says so and stays
         screen = await opened_xray(pilot)
-        screen.query_one("#xray-map", OptionList).highlighted = 2
+        screen.query_one("#xray-map", StageList).highlighted = 2
         await pilot.press("enter")
         await pilot.pause(0.05)
         assert isinstance(app.screen, XrayScreen)
@@ -152,7 +154,7 @@ def test_the_map_with_a_trace_at_120x40(snap_compare):
         await typed(pilot, screen, "emma")
         screen.query_one("#xray-word", Input).cursor_blink = False
         await pilot.press("right", "right")
-        screen.query_one("#xray-map", OptionList).highlighted = 8  # the first head's attention
+        screen.query_one("#xray-map", StageList).highlighted = 8  # the first head's attention
         await pilot.pause(0.3)
 
     assert snap_compare(app_of({}), terminal_size=SIZE, run_before=before)

@@ -12,21 +12,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from rich.segment import Segment
 from rich.style import Style
-from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.screen import ModalScreen
-from textual.widgets import Input, OptionList, Static
-from textual.widgets.option_list import Option
+from textual.widgets import Input, Static
 
 from ...datasets import printable
 from ...engine.trace import PositionTrace, trace_tokens
 from ..training.snapshot import ModelSnapshot
-from ..widgets.heat_strip import heat_strip, strip_scale
+from ..widgets.heat_strip import heat_strip_segments, strip_scale
 from ..widgets.heatmap import ColourScale
+from ..widgets.stage_list import StageList
 from ..widgets.text_box import TextBox
 
 DEFAULT_WORD = "emma"
@@ -123,22 +123,26 @@ def build_stages(snapshot: ModelSnapshot, traces: list[PositionTrace], position:
     return stages
 
 
-def stage_prompt(stage: Stage) -> Text:
+BOLD, ITALIC, DIM = Style(bold=True), Style(italic=True), Style(dim=True)
+ON_COLOUR = Style(color="black")  # an attention chip's character and weight, on the weight's colour
+WEIGHT_SCALE = ColourScale.sequential(0.0, 1.0)
+
+
+def stage_prompt(stage: Stage) -> list[Segment]:
     """A row: its label, its matrix and shape, its vector as a strip, and its note."""
     matrix = f"{stage.matrix.split('.')[-1]} {stage.shape}" if stage.matrix else ""
-    row = Text(no_wrap=True, overflow="crop")
-    row.append(f"{stage.label:<{LABEL_WIDTH}}", "bold" if stage.matrix else "")
-    row.append(f"{matrix:<{MATRIX_WIDTH}}", "italic")
+    row = [Segment(f"{stage.label:<{LABEL_WIDTH}}", BOLD if stage.matrix else None),
+           Segment(f"{matrix:<{MATRIX_WIDTH}}", ITALIC)]
     if stage.attention:
-        scale = ColourScale.sequential(0.0, 1.0)
         for character, weight in stage.attention:
-            row.append(character + weight_words(weight), Style(bgcolor=scale.colour(weight).rich_color, color="black"))
-            row.append(" ")
+            chip = ON_COLOUR + Style(bgcolor=WEIGHT_SCALE.colour(weight).rich_color)
+            row += [Segment(character + weight_words(weight), chip), Segment(" ")]
     else:
         cell_width = 2 if len(stage.values) <= 32 else 1
-        row.append_text(heat_strip(stage.values, strip_scale(stage.values, stage.signed), cell_width, stage.gap_every))
+        row += heat_strip_segments(stage.values, strip_scale(stage.values, stage.signed), cell_width,
+                                   stage.gap_every)
     if stage.note:
-        row.append("  " + stage.note, "dim")
+        row.append(Segment("  " + stage.note, DIM))
     return row
 
 
@@ -169,14 +173,14 @@ class XrayScreen(ModalScreen[str | None]):
             yield Static("word", id="xray-word-label")
             yield TextBox(self.word, placeholder="a word to trace", id="xray-word")
             yield Static(id="xray-position", markup=False)
-        yield OptionList(id="xray-map")
+        yield StageList(id="xray-map")
         yield Static(id="xray-detail", markup=False)
         yield Static(HELP_LINE, id="xray-help", markup=False)
 
     def on_mount(self) -> None:
         self.query_one("#xray-word", Input).cursor_blink = False
         self._redraw()
-        self.query_one("#xray-map", OptionList).focus()
+        self.query_one("#xray-map", StageList).focus()
         self.set_interval(REDRAW_EVERY, self._draw_pending)
 
     # ----- what the app sends -----
@@ -206,15 +210,15 @@ class XrayScreen(ModalScreen[str | None]):
 
     @on(Input.Submitted, "#xray-word")
     def _word_submitted(self) -> None:
-        self.query_one("#xray-map", OptionList).focus()
+        self.query_one("#xray-map", StageList).focus()
 
-    @on(OptionList.OptionHighlighted, "#xray-map")
+    @on(StageList.Highlighted, "#xray-map")
     def _stage_highlighted(self) -> None:
         self._describe_stage()
 
-    @on(OptionList.OptionSelected, "#xray-map")
-    def _stage_selected(self, event: OptionList.OptionSelected) -> None:
-        stage = self.stages[event.option_index]
+    @on(StageList.Selected, "#xray-map")
+    def _stage_selected(self, event: StageList.Selected) -> None:
+        stage = self.stages[event.index]
         if stage.matrix:
             self.dismiss(stage.matrix)
         else:
@@ -265,20 +269,12 @@ class XrayScreen(ModalScreen[str | None]):
         self._describe_stage()
 
     def _fill_map(self) -> None:
-        """New prompts in the same rows when the model's shape is unchanged, so the cursor stays put."""
-        map_ = self.query_one("#xray-map", OptionList)
-        prompts = [stage_prompt(stage) for stage in self.stages]
-        if map_.option_count != len(prompts):
-            map_.set_options(Option(prompt) for prompt in prompts)
-            map_.highlighted = 0
-            return
-        for index, prompt in enumerate(prompts):
-            map_.replace_option_prompt_at_index(index, prompt)
-        map_.refresh()
+        """New rows; when the model's shape is unchanged the highlight stays put and unchanged rows keep their strips."""
+        self.query_one("#xray-map", StageList).set_rows(stage_prompt(stage) for stage in self.stages)
 
     def _describe_stage(self) -> None:
-        index = self.query_one("#xray-map", OptionList).highlighted
-        if index is None or index >= len(self.stages):
+        index = self.query_one("#xray-map", StageList).highlighted
+        if not 0 <= index < len(self.stages):
             return
         stage = self.stages[index]
         where = f"{stage.matrix} [{stage.shape}] · " if stage.matrix else ""

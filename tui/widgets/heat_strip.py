@@ -2,12 +2,13 @@
 
 The X-ray draws every stage of the forward pass this way, so a learner can watch a vector
 change shape from stage to stage: blue is negative, orange positive, grey near zero.
-heat_strip() gives the line as Rich text (for a row of a list); HeatStrip is the same line
-as a widget of its own.
+heat_strip_segments() gives the line as Rich segments (for a row of a StageList), heat_strip()
+as Rich text; HeatStrip is the same line as a widget of its own.
 """
 
 from collections.abc import Sequence
 
+from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
 from textual.widgets import Static
@@ -21,16 +22,26 @@ def strip_scale(values: Sequence[float], signed: bool = True) -> ColourScale:
     return ColourScale.symmetric(largest) if signed else ColourScale.sequential(0.0, largest)
 
 
-def heat_strip(values: Sequence[float], scale: ColourScale | None = None, cell_width: int = 1,
-               gap_every: int = 0) -> Text:
+def heat_strip_segments(values: Sequence[float], scale: ColourScale | None = None, cell_width: int = 1,
+                        gap_every: int = 0) -> list[Segment]:
     """`values` as coloured cells, `cell_width` characters each; a thin gap after every
     `gap_every` cells (to show where one head's slice of q ends and the next begins)."""
     scale = scale or strip_scale(values)
-    text = Text(no_wrap=True, overflow="crop")
+    cell = " " * cell_width
+    segments = []
     for index, value in enumerate(values):
         if gap_every and index and index % gap_every == 0:
-            text.append("▕")
-        text.append(" " * cell_width, Style(bgcolor=scale.colour(value).rich_color))
+            segments.append(Segment("▕"))
+        segments.append(Segment(cell, Style(bgcolor=scale.colour(value).rich_color)))
+    return segments
+
+
+def heat_strip(values: Sequence[float], scale: ColourScale | None = None, cell_width: int = 1,
+               gap_every: int = 0) -> Text:
+    """The same cells as heat_strip_segments(), as one line of Rich text."""
+    text = Text(no_wrap=True, overflow="crop")
+    for segment in heat_strip_segments(values, scale, cell_width, gap_every):
+        text.append(segment.text, segment.style)
     return text
 
 
