@@ -11,6 +11,7 @@ the latest snapshot's weights. ←/→ pick the position, the box above picks th
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from rich.segment import Segment
 from rich.style import Style
@@ -24,7 +25,7 @@ from textual.widgets import Input, Static
 from ...datasets import printable
 from ...engine.trace import PositionTrace, trace_tokens
 from ..training.snapshot import ModelSnapshot
-from ..widgets.heat_strip import heat_strip_segments, strip_scale
+from ..widgets.heat_strip import background, heat_strip_segments, strip_scale
 from ..widgets.heatmap import ColourScale
 from ..widgets.stage_list import StageList
 from ..widgets.text_box import TextBox
@@ -124,8 +125,13 @@ def build_stages(snapshot: ModelSnapshot, traces: list[PositionTrace], position:
 
 
 BOLD, ITALIC, DIM = Style(bold=True), Style(italic=True), Style(dim=True)
-ON_COLOUR = Style(color="black")  # an attention chip's character and weight, on the weight's colour
 WEIGHT_SCALE = ColourScale.sequential(0.0, 1.0)
+
+
+@lru_cache(maxsize=64)
+def chip_style(level: int) -> Style:
+    """An attention chip: black character and weight on the weight's colour."""
+    return Style(color="black") + background(WEIGHT_SCALE.ramp[level])
 
 
 def stage_prompt(stage: Stage) -> list[Segment]:
@@ -135,8 +141,7 @@ def stage_prompt(stage: Stage) -> list[Segment]:
            Segment(f"{matrix:<{MATRIX_WIDTH}}", ITALIC)]
     if stage.attention:
         for character, weight in stage.attention:
-            chip = ON_COLOUR + Style(bgcolor=WEIGHT_SCALE.colour(weight).rich_color)
-            row += [Segment(character + weight_words(weight), chip), Segment(" ")]
+            row += [Segment(character + weight_words(weight), chip_style(WEIGHT_SCALE.level(weight))), Segment(" ")]
     else:
         cell_width = 2 if len(stage.values) <= 32 else 1
         row += heat_strip_segments(stage.values, strip_scale(stage.values, stage.signed), cell_width,

@@ -7,10 +7,12 @@ as Rich text; HeatStrip is the same line as a widget of its own.
 """
 
 from collections.abc import Sequence
+from functools import lru_cache
 
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
+from textual.color import Color
 from textual.widgets import Static
 
 from .heatmap import ColourScale
@@ -20,6 +22,12 @@ def strip_scale(values: Sequence[float], signed: bool = True) -> ColourScale:
     """A scale fitted to the vector: symmetric about zero, or 0..max for weights and probabilities."""
     largest = max((abs(v) for v in values), default=0.0)
     return ColourScale.symmetric(largest) if signed else ColourScale.sequential(0.0, largest)
+
+
+@lru_cache(maxsize=256)
+def background(colour: Color) -> Style:
+    """One Style per ramp colour: equal rows then share their styles, so comparing and drawing them is cheap."""
+    return Style(bgcolor=colour.rich_color)
 
 
 def heat_strip_segments(values: Sequence[float], scale: ColourScale | None = None, cell_width: int = 1,
@@ -32,7 +40,7 @@ def heat_strip_segments(values: Sequence[float], scale: ColourScale | None = Non
     for index, value in enumerate(values):
         if gap_every and index and index % gap_every == 0:
             segments.append(Segment("▕"))
-        segments.append(Segment(cell, Style(bgcolor=scale.colour(value).rich_color)))
+        segments.append(Segment(cell, background(scale.colour(value))))
     return segments
 
 
