@@ -381,11 +381,6 @@ class MicroGPTApp(App[None]):
         self._draw_in_turn(snapshot, panes)
         if isinstance(self.screen, (XrayScreen, EmbeddingScreen)):  # the screens that draw live from the weights
             self.screen.post_message(SnapshotArrived(snapshot))
-        if snapshot.done and not self._final_samples_shown and self._final_samples:
-            self._final_samples_shown = True
-            # The run's own names, as the headless run prints them: made with the trainer's generator.
-            temperature = DEFAULT_TEMPERATURE if self._initial_temperature is None else self._initial_temperature
-            self.connection.send(protocol.SampleFinalNames(self._final_samples, temperature))
 
     def _draw_in_turn(self, snapshot, panes: list) -> None:
         """One pane per screen update: a key pressed meanwhile waits for one pane's redraw, not four."""
@@ -394,6 +389,12 @@ class MicroGPTApp(App[None]):
         panes[0].show_snapshot(snapshot)
         if len(panes) > 1:
             self.call_after_refresh(self._draw_in_turn, snapshot, panes[1:])
+        elif snapshot.done and not self._final_samples_shown and self._final_samples:
+            self._final_samples_shown = True
+            # The run's own names, as the headless run prints them: made with the trainer's
+            # generator. Asked for once every pane shows the last step, so they land on it.
+            temperature = DEFAULT_TEMPERATURE if self._initial_temperature is None else self._initial_temperature
+            self.connection.send(protocol.SampleFinalNames(self._final_samples, temperature))
 
     def _final_names(self, step: int, names: tuple[str, ...], temperature: float) -> None:
         if step >= self.progress.total_steps:  # not a run extended since it asked
@@ -495,7 +496,9 @@ class MicroGPTApp(App[None]):
         self.progress.state = state
         self.progress.steps_per_second = None
         self._redraw_status()
-        self.refresh_bindings()
+        # The Footer rebuilds its keys when the bindings change, which takes a layout: the
+        # status line shows the new state first, the Footer one screen update later.
+        self.call_after_refresh(self.refresh_bindings)
 
     def action_cooler(self) -> None:
         self.query_one(SamplePane).change_temperature(-TEMPERATURE_STEP)
