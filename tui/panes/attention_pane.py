@@ -48,8 +48,9 @@ LEGEND = Text.assemble("row looks at column · 0 ", *scale_legend(WEIGHT_SCALE, 
 PROGRESS_EVERY = 50  # held-out names scored between two progress reports
 # While training runs, new weights come five times a second and scoring every held-out
 # name takes seconds: scoring the same heads again waits this many times as long as the
-# last scoring took, so it uses at most a fifth of a core on any machine.
-REST_AFTER_SCORING = 4
+# last scoring took, so it uses at most a tenth of a core on any machine (on two cores,
+# the training process has the other one to itself).
+REST_AFTER_SCORING = 9
 
 
 def heads_words(heads_off: Iterable[tuple[int, int]]) -> str:
