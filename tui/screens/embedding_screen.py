@@ -12,15 +12,14 @@ from __future__ import annotations
 from rich.style import Style
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from ...datasets import printable
 from ...engine.projection import principal_components
 from ..training.snapshot import ModelSnapshot
 from ..widgets.scatter import Scatter
+from .live_screen import LiveScreen
 
-REDRAW_EVERY = 0.25  # seconds: while training runs, the map follows at most 4 snapshots a second
 
 HELP_LINE = ("Each character is drawn where its row of wte lands on the two directions the rows spread out most; "
              "characters the model treats alike sit close together. ◆ is BOS, the start and end of a name. "
@@ -32,17 +31,15 @@ def point_label(text: str) -> str:
     return printable(text)[:1] or "?"
 
 
-class EmbeddingScreen(ModalScreen[None]):
+class EmbeddingScreen(LiveScreen):
     """The characters' embeddings as a scatter, redrawn from each new snapshot."""
 
     CSS_PATH = "embedding.tcss"
     BINDINGS = [Binding("escape", "close", "Close")]
 
     def __init__(self, snapshot: ModelSnapshot | None) -> None:
-        super().__init__()
-        self.snapshot = snapshot
+        super().__init__(snapshot)
         self.projection = None
-        self._pending: ModelSnapshot | None = None
 
     def compose(self) -> ComposeResult:
         yield Static(id="embedding-heading", markup=False)
@@ -50,19 +47,7 @@ class EmbeddingScreen(ModalScreen[None]):
         yield Static(HELP_LINE, id="embedding-help", markup=False)
 
     def on_mount(self) -> None:
-        self._redraw()
-        self.set_interval(REDRAW_EVERY, self._draw_pending)
-
-    def on_snapshot_arrived(self, message) -> None:
-        self._pending = message.snapshot  # drawn by the timer: at most 4 times a second
-
-    def _draw_pending(self) -> None:
-        if self._pending is not None:
-            self.snapshot, self._pending = self._pending, None
-            self._redraw()
-
-    def action_close(self) -> None:
-        self.dismiss(None)
+        self.follow_snapshots()
 
     def _redraw(self) -> None:
         heading = self.query_one("#embedding-heading", Static)

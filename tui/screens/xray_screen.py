@@ -19,19 +19,18 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
-from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
 from ...datasets import printable
 from ...engine.trace import PositionTrace, trace_tokens
 from ..training.snapshot import ModelSnapshot
+from .live_screen import LiveScreen
 from ..widgets.heat_strip import background, heat_strip_segments, strip_scale
 from ..widgets.heatmap import ColourScale
 from ..widgets.stage_list import StageList
 from ..widgets.text_box import TextBox
 
 DEFAULT_WORD = "emma"
-REDRAW_EVERY = 0.25  # seconds: while training runs, the map follows at most 4 snapshots a second
 TOP_CHARACTERS = 5
 LABEL_WIDTH, MATRIX_WIDTH = 19, 16
 
@@ -151,7 +150,7 @@ def stage_prompt(stage: Stage) -> list[Segment]:
     return row
 
 
-class XrayScreen(ModalScreen[str | None]):
+class XrayScreen(LiveScreen):
     """The model map and a traced word. Returns the name of a matrix to show, or None."""
 
     CSS_PATH = "xray.tcss"
@@ -162,15 +161,13 @@ class XrayScreen(ModalScreen[str | None]):
     ]
 
     def __init__(self, snapshot: ModelSnapshot | None, word: str = DEFAULT_WORD) -> None:
-        super().__init__()
-        self.snapshot = snapshot
+        super().__init__(snapshot)
         self.word = word or DEFAULT_WORD
         self.position = 0
         self.traces: list[PositionTrace] = []
         self.stages: list[Stage] = []
         self._traced_for: tuple | None = None  # (snapshot, word) the traces are of
         self._drawn_for: tuple | None = None  # (snapshot, word, position) the rows show
-        self._pending: ModelSnapshot | None = None
 
     def compose(self) -> ComposeResult:
         yield Static(id="xray-heading", markup=False)
@@ -184,24 +181,10 @@ class XrayScreen(ModalScreen[str | None]):
 
     def on_mount(self) -> None:
         self.query_one("#xray-word", Input).cursor_blink = False
-        self._redraw()
+        self.follow_snapshots()
         self.query_one("#xray-map", StageList).focus()
-        self.set_interval(REDRAW_EVERY, self._draw_pending)
-
-    # ----- what the app sends -----
-
-    def on_snapshot_arrived(self, message) -> None:
-        self._pending = message.snapshot  # drawn by the timer: at most 4 times a second
-
-    def _draw_pending(self) -> None:
-        if self._pending is not None:
-            self.snapshot, self._pending = self._pending, None
-            self._redraw()
 
     # ----- the user -----
-
-    def action_close(self) -> None:
-        self.dismiss(None)
 
     def action_move_position(self, delta: int) -> None:
         if self.traces:

@@ -65,29 +65,23 @@ class StageList(ScrollView, can_focus=True):
     }
     """
 
-    class Highlighted(Message):
+    class RowMessage(Message):
+        """Something happened to row `index`."""
+
+        def __init__(self, stage_list: StageList, index: int) -> None:
+            super().__init__()
+            self.stage_list = stage_list
+            self.index = index
+
+        @property
+        def control(self) -> StageList:
+            return self.stage_list
+
+    class Highlighted(RowMessage):
         """The highlight moved to row `index`."""
 
-        def __init__(self, stage_list: StageList, index: int) -> None:
-            super().__init__()
-            self.stage_list = stage_list
-            self.index = index
-
-        @property
-        def control(self) -> StageList:
-            return self.stage_list
-
-    class Selected(Message):
+    class Selected(RowMessage):
         """Row `index` was chosen with Enter or a click."""
-
-        def __init__(self, stage_list: StageList, index: int) -> None:
-            super().__init__()
-            self.stage_list = stage_list
-            self.index = index
-
-        @property
-        def control(self) -> StageList:
-            return self.stage_list
 
     def __init__(self, *, name: str | None = None, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(name=name, id=id, classes=classes)
