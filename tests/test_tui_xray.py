@@ -168,3 +168,23 @@ async def test_the_help_explains_both_screens_and_lists_their_keys():
         text = HelpScreen(app.key_rows()).text
     assert "## X-ray (`x`)" in text and "## Embeddings (`e`)" in text
     assert "| `x` |" in text and "| `e` |" in text
+
+
+async def test_heads_switched_off_in_the_attention_pane_are_off_in_the_x_ray_too():
+    app = app_of({})
+    async with app.run_test(size=SIZE) as pilot:
+        await stepped(pilot, 2)
+        app.heads_off = frozenset({(0, 1)})  # as `o` in the attention pane leaves it
+        screen = await opened_xray(pilot)
+        await typed(pilot, screen, "ava")
+        snapshot = screen.snapshot
+        tokens = snapshot.tokenizer.encode_document("ava")[:-1]
+        cache = KVCache(snapshot.config.n_layer)
+        expected = [softmax(forward_token(snapshot.config, snapshot.weights, token, pos, cache,
+                                          heads_off=frozenset({(0, 1)})))
+                    for pos, token in enumerate(tokens)]
+        assert [trace.probs for trace in screen.traces] == expected  # exact floats
+        head_dim = snapshot.config.head_dim
+        last = screen.traces[-1].layers[0]
+        assert last.heads_out[head_dim:2 * head_dim] == [0.0] * head_dim  # head 1 adds nothing
+        assert "heads off: 0:1" in str(screen.query_one("#xray-heading").render())

@@ -512,7 +512,8 @@ class MicroGPTApp(App[None]):
 
     def action_xray(self) -> None:
         word = self.query_one(AttentionPane).word  # the word the attention pane follows, if any
-        self.push_screen(XrayScreen(self.latest_snapshot or self._shown_snapshot(), word), self._matrix_chosen)
+        self.push_screen(XrayScreen(self.latest_snapshot or self._shown_snapshot(), word, self.heads_off),
+                         self._matrix_chosen)
 
     def _matrix_chosen(self, name: str | None) -> None:
         """Enter on a matrix in the X-ray: show it in the parameters pane."""

@@ -24,6 +24,7 @@ from textual.widgets import Input, Static
 from ...datasets import printable
 from ...engine.trace import PositionTrace, trace_tokens
 from ..training.snapshot import ModelSnapshot
+from ..panes.attention_pane import heads_in_model, heads_words
 from .live_screen import LiveScreen
 from ..widgets.heat_strip import background, heat_strip_segments, strip_scale
 from ..widgets.heatmap import ColourScale
@@ -160,8 +161,10 @@ class XrayScreen(LiveScreen):
         Binding("right", "move_position(1)", "Position +", key_display="→"),
     ]
 
-    def __init__(self, snapshot: ModelSnapshot | None, word: str = DEFAULT_WORD) -> None:
+    def __init__(self, snapshot: ModelSnapshot | None, word: str = DEFAULT_WORD,
+                 heads_off: frozenset[tuple[int, int]] = frozenset()) -> None:
         super().__init__(snapshot)
+        self.heads_off = heads_off  # switched off in the attention pane: the X-ray shows the same model
         self.word = word or DEFAULT_WORD
         self.position = 0
         self.traces: list[PositionTrace] = []
@@ -226,7 +229,7 @@ class XrayScreen(LiveScreen):
             return "type a word to trace"
         if self._traced_for is None or self._traced_for[0] is not s or self._traced_for[1] != self.word:
             tokens = s.tokenizer.encode_document(self.word)[:-1]  # position p reads token p, predicts p+1
-            self.traces = trace_tokens(s.config, s.weights, tokens)
+            self.traces = trace_tokens(s.config, s.weights, tokens, heads_in_model(self.heads_off, s.config))
             self._traced_for = (s, self.word)
             self.position = min(self.position, len(self.traces) - 1)
         return None
@@ -247,9 +250,11 @@ class XrayScreen(LiveScreen):
         reads = printable(tokenizer.symbol(tokens[p]))
         target = printable(tokenizer.symbol(tokens[p + 1])) if p + 1 < len(tokens) else "?"
         c = s.config
-        heading.update(f"X-ray · step {s.step} · {c.n_layer} layer(s), {c.n_head} heads, n_embd {c.n_embd} · "
-                       f"{printable(self.word)!r} at position {p}: reads {reads!r}, the next is {target!r}",
-                       layout=False)
+        off = heads_in_model(self.heads_off, c)
+        switched_off = f" · heads off: {heads_words(off)}" if off else ""  # early: a long heading is cut
+        heading.update(f"X-ray · step {s.step}{switched_off} · {c.n_layer} layer(s), {c.n_head} heads, "
+                       f"n_embd {c.n_embd} · {printable(self.word)!r} at position {p}: reads {reads!r}, "
+                       f"the next is {target!r}", layout=False)
         self.query_one("#xray-position", Static).update(
             f"position {p} of 0–{len(self.traces) - 1} (←/→)", layout=False)
         self.stages = build_stages(s, self.traces, p)
