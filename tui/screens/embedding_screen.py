@@ -31,6 +31,10 @@ def point_label(text: str) -> str:
     return printable(text)[:1] or "?"
 
 
+def percent(share: float) -> str:
+    return f"{round(share * 100)} %"
+
+
 class EmbeddingScreen(LiveScreen):
     """The characters' embeddings as a scatter, redrawn from each new snapshot."""
 
@@ -63,8 +67,8 @@ class EmbeddingScreen(LiveScreen):
         styles = [Style(bold=True, color="magenta") if token == tokenizer.bos else Style(bold=True)
                   for token in range(s.config.vocab_size)]
         self.query_one("#embedding-scatter", Scatter).show(
-            self.projection.points, labels, f"PC1 {explained[0]:.0%} of variance".replace("%", " %"),
-            f"PC2 {explained[1]:.0%} of variance".replace("%", " %"), styles)
+            self.projection.points, labels, f"PC1 {percent(explained[0])} of variance",
+            f"PC2 {percent(explained[1])} of variance", styles)
         heading.update(f"Embeddings · step {s.step} · wte, {s.config.vocab_size} characters × {s.config.n_embd} "
-                       f"numbers, on its two principal components ({explained[0] + explained[1]:.0%} of the variance)",
-                       layout=False)
+                       f"numbers, on its two principal components ({percent(explained[0] + explained[1])} of the "
+                       "variance)", layout=False)
