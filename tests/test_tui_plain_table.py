@@ -72,3 +72,25 @@ async def test_it_looks_like_a_datatable_focused_or_not_in_any_theme():
                 assert looks(ours) == expected, (theme, focus)
                 seen.append(repr([[(c, b, bold) for _, c, b, bold in row] for row in looks(ours)]))
         assert len(set(seen)) >= 3  # focus and theme change its colours: nothing stale was kept
+
+
+def colours(table) -> list:
+    """Every segment of the first six lines, blanks too: text, colour and background."""
+    return [[(s.text, s.style.color, s.style.bgcolor) for s in line(table, y)] for y in range(6)]
+
+
+async def test_colours_worked_out_once_a_frame_follow_a_new_background_at_the_next_frame():
+    """The table's style and background are kept only while one frame is drawn: a background
+    changed between frames shows in the next one, in the rows and in the blank lines below them."""
+    app = BothApp()
+    async with app.run_test(size=(40, 12)) as pilot:
+        ours = app.query_one("#ours", PlainTable)
+        await pilot.pause()
+        before = colours(ours)
+        for colour in ("#ff0000", "#0000ff"):
+            ours.styles.background = colour
+            await pilot.pause()
+            assert ours.rich_style.bgcolor.triplet.hex == colour  # outside a frame too
+            # the blank line below the three rows is the table's own background
+            assert {bgcolor.triplet.hex for _, _, bgcolor in colours(ours)[5]} == {colour}
+        assert colours(ours) != before

@@ -329,7 +329,9 @@ class ParametersPane(RedrawsWhenShown, Widget):
             return
         for stats in s.stats:
             for column, cell in zip(STAT_COLUMNS, stat_cells(stats)):
-                table.update_cell(stats.name, column, cell)
+                # an unchanged number (the shape, often the std) leaves its row's drawing kept
+                if table.get_cell(stats.name, column).plain != cell.plain:
+                    table.update_cell(stats.name, column, cell)
 
     def _update_heatmap(self) -> None:
         s = self._snapshot

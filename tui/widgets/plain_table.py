@@ -6,6 +6,10 @@ change at every step that costs about 0.25 ms a cell, tens of milliseconds a red
 of one line of plain text in a fixed-height row is just its text, justified and padded, in
 one style: drawn here directly, and kept until its text, style or width change. A row's
 drawing is kept until one of its own cells changes.
+
+DataTable also works out the table's Rich style and background colours, walking every
+ancestor's styles, for each line and row it draws; they cannot change while one frame is
+drawn, so here they are worked out once per frame.
 """
 
 from rich.segment import Segment
@@ -28,6 +32,8 @@ class KeptStyles:
 
 
 class PlainTable(DataTable):
+    _frame_colours: tuple | None = None  # (rich_style, background_colors) while a frame is drawn
+
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self._plain_cells: dict[tuple, list[list[Segment]]] = {}
@@ -35,6 +41,25 @@ class PlainTable(DataTable):
         self._cell_updates = 0  # DataTable's updates made by update_cell: the others change the table's shape
         self._row_versions: dict = {}  # row key -> how many times a cell of it changed
         self._kept_styles: dict[tuple, KeptStyles] = {}
+
+    def render_lines(self, crop):
+        self._frame_colours = (super().rich_style, super().background_colors)
+        try:
+            return super().render_lines(crop)
+        finally:
+            self._frame_colours = None
+
+    @property
+    def rich_style(self) -> Style:
+        if self._frame_colours is not None:
+            return self._frame_colours[0]
+        return super().rich_style
+
+    @property
+    def background_colors(self):
+        if self._frame_colours is not None:
+            return self._frame_colours[1]
+        return super().background_colors
 
     def get_component_styles(self, *names: str):
         kept = self._kept_styles.get(names)
