@@ -183,6 +183,11 @@ class Heatmap(ScrollView, can_focus=True):
         self._columns_of: list | None = None  # the values _column_count was counted for
         self._column_count = 0
         self._background: Style | None = None  # self.rich_style, which is slow to work out
+        # component styles by name: every refresh empties Textual's own cache of them
+        self._label_and_blank_styles: dict[str, Style] = {}
+        # what every drawn line depends on besides its own rows: while it stays the same,
+        # show() repaints only the lines whose rows or labels changed
+        self._drawn_shape: tuple | None = None
         self._view_words = ""
 
     # ----- data in -----
@@ -195,6 +200,7 @@ class Heatmap(ScrollView, can_focus=True):
         scale: ColourScale,
     ) -> None:
         """Draw a new grid. The cursor stays where it was if it still fits."""
+        old_levels, old_row_labels, old_column_labels = self._levels, self.row_labels, self.column_labels
         self.values = values
         self.row_labels = row_labels
         self.column_labels = column_labels
@@ -209,7 +215,36 @@ class Heatmap(ScrollView, can_focus=True):
             self._half_styles.clear()
             self._half_styles_ramp = scale.ramp
         self._fit()
-        self._redraw()
+        shape = self._shape()
+        if shape != self._drawn_shape:
+            self._redraw()
+            self._drawn_shape = shape
+            return
+        changed = [-1] if old_column_labels != column_labels else []
+        for line in range(self.line_count):
+            rows = range(line * self.rows_per_line, min(self.row_count, (line + 1) * self.rows_per_line))
+            if any(old_levels[row] != self._levels[row] or _label(old_row_labels, row) != _label(row_labels, row)
+                   for row in rows):
+                changed.append(line)
+        self._repaint_lines(changed)
+
+    def _shape(self) -> tuple:
+        """Everything besides a line's own rows and labels that decides how the line looks."""
+        return (self.row_count, self.column_count, self.cell_width, self.rows_per_line, self._label_width,
+                self.scale.ramp, self.cursor, self._show_cursor)
+
+    def _repaint_lines(self, lines: list[int]) -> None:
+        """Forget these drawn lines (-1: the header) and repaint those on screen, in one refresh."""
+        scroll_y = self.scroll_offset.y
+        width, height = self.size
+        regions = []
+        for line in lines:
+            self._line_cache.pop(line, None)
+            y = 0 if line == -1 else line + 1 - scroll_y
+            if (line == -1 or y > 0) and y < height:
+                regions.append(Region(0, y, width, 1))
+        if regions:
+            self.refresh(*regions)
 
     @property
     def row_count(self) -> int:
@@ -308,13 +343,16 @@ class Heatmap(ScrollView, can_focus=True):
     def _redraw(self) -> None:
         """Forget the drawn lines and repaint: the data, the cursor or the focus changed."""
         self._line_cache.clear()
+        self._drawn_shape = None  # the next show() draws every line
         self.refresh()
 
     def notify_style_update(self) -> None:
         super().notify_style_update()
         self._line_cache.clear()  # the theme or a pseudo-class such as :focus changed
         self._half_styles.clear()
+        self._label_and_blank_styles.clear()
         self._background = None
+        self._drawn_shape = None
 
     @property
     def _background_style(self) -> Style:
@@ -337,7 +375,13 @@ class Heatmap(ScrollView, can_focus=True):
 
     def _label_style(self, highlighted: bool) -> Style:
         name = "heatmap--label-highlight" if highlighted and self._show_cursor else "heatmap--label"
-        return self.get_component_rich_style(name)
+        return self._component_style(name)
+
+    def _component_style(self, name: str) -> Style:
+        style = self._label_and_blank_styles.get(name)
+        if style is None:
+            style = self._label_and_blank_styles[name] = self.get_component_rich_style(name)
+        return style
 
     def _header_strips(self) -> tuple[Strip, Strip]:
         """The column labels. A label is written only if a space separates it from the
@@ -385,7 +429,7 @@ class Heatmap(ScrollView, can_focus=True):
         if self.rows_per_line == 2:
             return gutter, self._half_block_cells(rows)
         styles = _STYLES[self.scale.diverging]
-        blank_style = self.get_component_rich_style("heatmap--blank")
+        blank_style = self._component_style("heatmap--blank")
         segments = []
         for level in self._levels[rows[0]]:
             segments.append(Segment(" " * self.cell_width, blank_style if level is None else styles[level]))
@@ -481,6 +525,10 @@ class Heatmap(ScrollView, can_focus=True):
         self.focus()
         self.move_cursor_to(row, column)
 
+
+
+def _label(labels: list[str], row: int) -> str:
+    return labels[row] if row < len(labels) else ""
 
 
 def scale_legend(scale: ColourScale, width: int = 16) -> list[tuple[str, Style]]:
