@@ -157,6 +157,7 @@ class AttentionPane(RedrawsWhenShown, Widget, can_focus=True):
         self._maps_key: tuple | None = None  # (step, word) that self.maps was worked out for
         self._drawn_key: tuple | None = None  # (step, word, following, layer) the grids show
         self._heads: list[HeadGrid] = []
+        self._titles: list[Label] = []  # "head 0" over each grid, kept to skip a query per snapshot
         self._cursor_head: int | None = None  # the head whose grid the cursor was last moved in
         self.arrangement: Arrangement | None = None  # how the heads share the pane, for its size
         self.heads_off: frozenset[tuple[int, int]] = frozenset()  # (layer, head)s switched off, as the app says
@@ -349,7 +350,7 @@ class AttentionPane(RedrawsWhenShown, Widget, can_focus=True):
 
     def _title_heads(self, heads_off: frozenset[tuple[int, int]]) -> None:
         """"head 2 · off" over a head switched off on the layer shown."""
-        for head, title in enumerate(self.query(".attention-head-title").results(Label)):
+        for head, title in enumerate(self._titles):
             words = f"head {head} · off" if (self.selected_layer, head) in heads_off else f"head {head}"
             if str(title.content) != words:
                 title.update(words)
@@ -369,9 +370,9 @@ class AttentionPane(RedrawsWhenShown, Widget, can_focus=True):
         holder.remove_children()
         self.arrangement = None  # new grids get their size from the next _arrange_heads
         self._heads = [HeadGrid(2, half_blocks=True, id=f"attention-head-{head}") for head in range(n_head)]
+        self._titles = [Label(f"head {head}", classes="attention-head-title") for head in range(n_head)]
         holder.mount_all(
-            Vertical(Label(f"head {head}", classes="attention-head-title"), heatmap, classes="attention-head")
-            for head, heatmap in enumerate(self._heads)
+            Vertical(title, heatmap, classes="attention-head") for title, heatmap in zip(self._titles, self._heads)
         )
 
     @property
