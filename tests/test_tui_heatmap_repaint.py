@@ -5,7 +5,10 @@ import pytest
 from textual.app import App, ComposeResult
 from textual.geometry import Region
 
+from microgpt_tui.tui.panes.attention_pane import AttentionPane
 from microgpt_tui.tui.widgets.heatmap import ColourScale, Heatmap
+
+from conftest import TUI_DIR, OnePaneApp
 
 SCALE = ColourScale.sequential(0, 1)
 LABELS = ["◆", "a", "b", "c"]
@@ -27,6 +30,12 @@ class TwoHeatmaps(App):
     def compose(self) -> ComposeResult:
         yield Heatmap(cell_width=2, half_blocks=self.half_blocks, id="reused")
         yield Heatmap(cell_width=2, half_blocks=self.half_blocks, id="fresh")
+
+
+class AttentionApp(OnePaneApp):
+    CSS_PATH = TUI_DIR / "panes" / "attention_pane.tcss"
+    AUTO_FOCUS = None
+    PANE = AttentionPane
 
 
 def drawn(heatmap: Heatmap) -> list[list]:
@@ -82,3 +91,22 @@ async def test_the_same_levels_on_another_ramp_redraw_every_line():
         fresh.show(OLD, LABELS, LABELS, diverging)
         await pilot.pause()
         assert drawn(heatmap) == drawn(fresh)
+
+
+async def test_the_attention_pane_given_new_weights_draws_what_a_fresh_pane_draws(two_snapshots):
+    """The pane repaints only what changed between steps: the result must match a pane shown the new step alone."""
+    def grids(app) -> list[list[list]]:
+        return [drawn(grid) for grid in app.pane.query(Heatmap)]
+
+    first, second = two_snapshots
+    stepped, fresh = AttentionApp(first), AttentionApp(second)
+    async with stepped.run_test(size=(120, 30)) as pilot:
+        await pilot.pause()
+        before = grids(stepped)
+        stepped.pane.show_snapshot(second)
+        await pilot.pause()
+        after = grids(stepped)
+    async with fresh.run_test(size=(120, 30)) as pilot:
+        await pilot.pause()
+        assert after == grids(fresh)
+    assert after != before
