@@ -16,6 +16,7 @@ from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
 from textual.widgets import DataTable
+from textual.widgets._data_table import default_cell_formatter
 
 KEEP_CELLS = 4096  # drawings kept before starting over; a table of 17 rows needs about 200
 
@@ -32,7 +33,8 @@ class KeptStyles:
 
 
 class PlainTable(DataTable):
-    _frame_colours: tuple | None = None  # (rich_style, background_colors) while a frame is drawn
+    # what cannot change while one frame is drawn: worked out at its start, forgotten at its end
+    _frame: dict | None = None
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -41,25 +43,35 @@ class PlainTable(DataTable):
         self._cell_updates = 0  # DataTable's updates made by update_cell: the others change the table's shape
         self._row_versions: dict = {}  # row key -> how many times a cell of it changed
         self._kept_styles: dict[tuple, KeptStyles] = {}
+        self._formatted: dict[str, Text] = {}  # a string cell as DataTable shows it (markup read once)
 
     def render_lines(self, crop):
-        self._frame_colours = (super().rich_style, super().background_colors)
+        self._frame = {
+            "rich_style": super().rich_style,
+            "background_colors": super().background_colors,
+            "ordered_columns": super().ordered_columns,
+            "size": super().size,
+        }
         try:
             return super().render_lines(crop)
         finally:
-            self._frame_colours = None
+            self._frame = None
 
     @property
     def rich_style(self) -> Style:
-        if self._frame_colours is not None:
-            return self._frame_colours[0]
-        return super().rich_style
+        return super().rich_style if self._frame is None else self._frame["rich_style"]
 
     @property
     def background_colors(self):
-        if self._frame_colours is not None:
-            return self._frame_colours[1]
-        return super().background_colors
+        return super().background_colors if self._frame is None else self._frame["background_colors"]
+
+    @property
+    def size(self):
+        return super().size if self._frame is None else self._frame["size"]
+
+    @property
+    def ordered_columns(self):
+        return super().ordered_columns if self._frame is None else self._frame["ordered_columns"]
 
     def get_component_styles(self, *names: str):
         kept = self._kept_styles.get(names)
@@ -99,8 +111,8 @@ class PlainTable(DataTable):
             return super()._render_cell(row_index, column_index, base_style, width, cursor, hover)
         row_key = self._row_locations.get_key(row_index)
         row = self.rows.get(row_key)
-        cell = self._get_row_renderables(row_index).cells[column_index]
-        if row is None or row.height != 1 or not isinstance(cell, Text) or cell.spans or "\n" in cell.plain:
+        cell = None if row is None or row.height != 1 else self._plain_cell(row_key, column_index)
+        if cell is None or cell.spans or "\n" in cell.plain:
             return super()._render_cell(row_index, column_index, base_style, width, cursor, hover)
         key = (row_index, column_index, cell.plain, str(cell.style), cell.justify, base_style, width, cursor, hover,
                self._show_hover_cursor, self._pseudo_class_state, self.show_cursor)
@@ -111,6 +123,22 @@ class PlainTable(DataTable):
                 self._plain_cells.clear()
             self._plain_cells[key] = lines
         return lines
+
+    def _plain_cell(self, row_key, column_index) -> Text | None:
+        """The cell as DataTable would show it in a one-line row, read from the data itself: DataTable
+        formats a whole row again after any change to any cell. None if it is not plain text."""
+        datum = self._data.get(row_key, {}).get(self._column_locations.get_key(column_index))
+        if isinstance(datum, Text):
+            return datum or None
+        if not isinstance(datum, str):
+            return None
+        text = self._formatted.get(datum)
+        if text is None:
+            text = default_cell_formatter(datum, wrap=False, height=1)
+            if len(self._formatted) >= KEEP_CELLS:
+                self._formatted.clear()
+            self._formatted[datum] = text
+        return text if isinstance(text, Text) and text else None
 
     def _draw_plain(self, row_index, column_index, cell: Text, base_style, width, cursor, hover) -> list[list[Segment]]:
         """What DataTable would draw for this cell: padding, the justified text, in the cell's styles."""
