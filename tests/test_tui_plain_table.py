@@ -2,6 +2,7 @@
 
 from textual.app import App, ComposeResult
 from textual.geometry import Region
+from textual.widget import Widget
 from textual.widgets import DataTable
 from rich.text import Text
 
@@ -94,3 +95,26 @@ async def test_colours_worked_out_once_a_frame_follow_a_new_background_at_the_ne
             # the blank line below the three rows is the table's own background
             assert {bgcolor.triplet.hex for _, _, bgcolor in colours(ours)[5]} == {colour}
         assert colours(ours) != before
+
+
+async def test_cells_changed_together_are_all_drawn_after_their_one_repaint(monkeypatch):
+    app = TableApp()
+    async with app.run_test(size=(40, 10)) as pilot:
+        table = app.query_one(PlainTable)
+        await pilot.pause()
+        assert [line(table, y).text.split()[1] for y in (1, 2, 3)] == ["1.000"] * 3
+        repaints = []
+        original = Widget.refresh
+
+        def counting(widget, *regions, **kwargs):
+            if widget is table:
+                repaints.append(regions)
+            return original(widget, *regions, **kwargs)
+
+        monkeypatch.setattr(Widget, "refresh", counting)
+        table.update_cells([("wte", "grad", Text("0.250", justify="right")),
+                            ("lm_head", "grad", Text("0.500", justify="right"))])
+        assert len(repaints) == 1
+        monkeypatch.undo()
+        await pilot.pause()
+        assert [line(table, y).text.split()[1] for y in (1, 2, 3)] == ["0.250", "1.000", "0.500"]

@@ -321,17 +321,16 @@ class ParametersPane(RedrawsWhenShown, Widget):
         if self._table_step == s.step:
             return  # statistics change only when a step is taken
         self._table_step = s.step
-        table = self.query_one("#params-table", DataTable)
+        table = self.query_one("#params-table", PlainTable)
         if table.row_count != len(s.stats):
             table.clear()
             for stats in s.stats:
                 table.add_row(stats.name, *stat_cells(stats), key=stats.name)
             return
-        for stats in s.stats:
-            for column, cell in zip(STAT_COLUMNS, stat_cells(stats)):
-                # an unchanged number (the shape, often the std) leaves its row's drawing kept
-                if table.get_cell(stats.name, column).plain != cell.plain:
-                    table.update_cell(stats.name, column, cell)
+        # an unchanged number (the shape, often the std) leaves its row's drawing kept
+        table.update_cells([(stats.name, column, cell)
+                            for stats in s.stats for column, cell in zip(STAT_COLUMNS, stat_cells(stats))
+                            if table.get_cell(stats.name, column).plain != cell.plain])
 
     def _update_heatmap(self) -> None:
         s = self._snapshot

@@ -79,6 +79,23 @@ class PlainTable(DataTable):
             kept = self._kept_styles[names] = KeptStyles(super().get_component_styles(*names))
         return kept
 
+    _batching = False  # True while update_cells() writes its cells: one repaint for them all
+
+    def update_cells(self, changes) -> None:
+        """Each (row key, column key, value) in changes, then one repaint: update_cell repaints per cell."""
+        self._batching = True
+        try:
+            for row_key, column_key, value in changes:
+                self.update_cell(row_key, column_key, value)
+        finally:
+            self._batching = False
+        self.refresh()
+
+    def refresh(self, *regions, **kwargs):
+        if self._batching:
+            return self
+        return super().refresh(*regions, **kwargs)
+
     def update_cell(self, row_key, column_key, value, *, update_width: bool = False) -> None:
         super().update_cell(row_key, column_key, value, update_width=update_width)
         if update_width:
