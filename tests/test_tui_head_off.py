@@ -107,7 +107,7 @@ async def test_o_switches_the_head_under_the_cursor_off_for_inference_only():
         await pilot.pause()
         assert (attention.held_out_losses[*key, frozenset()], attention.held_out_losses[*key, off]) == expected
         assert text(app, "#attention-held-out") == (
-            f"held-out loss {expected[0]:.4f} with all heads · {expected[1]:.4f} with 0:1 off")
+            f"held-out loss {expected[0]:.4f} all on · {expected[1]:.4f} with 0:1 off")
 
         await pilot.press("o")  # on again: everything as it was
         assert app.heads_off == frozenset()
@@ -143,7 +143,7 @@ def test_the_attention_pane_with_head_1_switched_off_at_120x40(snap_compare):
                 break
             await pilot.press("right")
         await pilot.press("o")
-        await wait_for(pilot, lambda: "with all heads" in text(app, "#attention-held-out")
+        await wait_for(pilot, lambda: text(app, "#attention-held-out").startswith("held-out loss")
                        and "scoring" not in text(app, "#attention-held-out"))
         await pilot.pause(0.2)
 

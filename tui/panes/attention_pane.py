@@ -489,7 +489,7 @@ class AttentionPane(RedrawsWhenShown, Widget, can_focus=True):
             return f"heads off: {off} · scoring held-out names… {progress}" if running else f"heads off: {off}"
         step, name = max(scored, key=lambda key: key[0])
         both = self.held_out_losses[step, name, frozenset()], self.held_out_losses[step, name, heads_off]
-        words = f"held-out loss {both[0]:.4f} with all heads · {both[1]:.4f} with {off} off"
+        words = f"held-out loss {both[0]:.4f} all on · {both[1]:.4f} with {off} off"  # fits a half-width pane
         s = self._snapshot
         if (step, name) != (s.step, s.trained_on):
             words += f" (step {step}; scoring step {self._scoring_for[0]}… {progress})" if running else f" (step {step})"

@@ -78,8 +78,8 @@ head still looks where it looked (its grid stays, titled "head 1 · off"), but w
 passes on becomes zeros, as if it were not there. Training never notices: only what the
 panes work out changes. The sample pane then makes names and gives odds without that head,
 and says so ("heads off: 0:1", layer:head). A line here scores the held-out names with the
-weights shown, with all heads and without the ones that are off: "held-out loss 2.3141
-with all heads · 2.4712 with 0:1 off". The larger the second number, the more the model
+weights shown, first with all heads, then without the ones that are off: "held-out loss
+2.3141 all on · 2.4712 with 0:1 off". The larger the second number, the more the model
 needs that head; about the same means the others do its job, or it has learned little yet.
 
 ## Parameters
