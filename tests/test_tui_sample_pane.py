@@ -80,9 +80,9 @@ async def test_slider_keys_and_clicks_set_the_temperature_sampling_uses(model_sn
     used: list[float] = []
     real_generate = sample_pane_module.generate
 
-    def recording_generate(config, weights, tokenizer, rng, temperature, prefix):
+    def recording_generate(config, weights, tokenizer, rng, temperature, prefix, heads_off=frozenset()):
         used.append(temperature)
-        return real_generate(config, weights, tokenizer, rng, temperature, prefix)
+        return real_generate(config, weights, tokenizer, rng, temperature, prefix, heads_off)
 
     monkeypatch.setattr(sample_pane_module, "generate", recording_generate)
     app = SampleApp(model_snapshot)

@@ -36,6 +36,7 @@ from ..widgets.heatmap import ColourScale, Heatmap, scale_legend
 from ..training.snapshot import ModelSnapshot
 from ..widgets.text_box import TextBox
 from ...datasets import printable
+from .heads_off import heads_in_model, heads_words
 from .hidden_by_zoom import RedrawsWhenShown
 
 # The cell shapes to try, largest first, as (rows per line, cell width): both look square, since a
@@ -51,16 +52,6 @@ PROGRESS_EVERY = 50  # held-out names scored between two progress reports
 # last scoring took, so it uses at most a tenth of a core on any machine (on two cores,
 # the training process has the other one to itself).
 REST_AFTER_SCORING = 9
-
-
-def heads_words(heads_off: Iterable[tuple[int, int]]) -> str:
-    """"0:1, 1:3": the heads as layer:head, in order."""
-    return ", ".join(f"{layer}:{head}" for layer, head in sorted(heads_off))
-
-
-def heads_in_model(heads_off: frozenset[tuple[int, int]], config) -> frozenset[tuple[int, int]]:
-    """The heads of `heads_off` this model has: a run of another shape may have fewer."""
-    return frozenset((layer, head) for layer, head in heads_off if layer < config.n_layer and head < config.n_head)
 
 
 class HeadGrid(Heatmap, can_focus=False):

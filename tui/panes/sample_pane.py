@@ -26,6 +26,7 @@ from ..widgets.tab_skipped import SkippedByTab
 from ..widgets.temperature_slider import TemperatureSlider
 from ..widgets.text_box import TextBox
 from ...datasets import printable
+from .heads_off import heads_in_model, heads_words
 from .hidden_by_zoom import RedrawsWhenShown
 
 COMPLETIONS = 10  # names made when Enter is pressed
@@ -125,9 +126,8 @@ class SamplePane(RedrawsWhenShown, Widget):
 
     def _heads_off_words(self) -> str:
         """" · heads off: 0:1, 1:3" while any of the model's heads is off, else nothing."""
-        config = self._snapshot.config
-        heads = sorted((layer, head) for layer, head in self.heads_off if layer < config.n_layer and head < config.n_head)
-        return " · heads off: " + ", ".join(f"{layer}:{head}" for layer, head in heads) if heads else ""
+        heads = heads_in_model(self.heads_off, self._snapshot.config)
+        return f" · heads off: {heads_words(heads)}" if heads else ""
 
     def show_final_names(self, names: tuple[str, ...], temperature: float) -> None:
         """Training is done: show the names the run made, the ones the headless run prints.
@@ -153,8 +153,7 @@ class SamplePane(RedrawsWhenShown, Widget):
         if problem:
             self._say(problem, error=True)
             return
-        switched_off = {"heads_off": self.heads_off} if self.heads_off else {}
-        names = [generate(s.config, s.weights, s.tokenizer, self.rng, self.temperature, prefix, **switched_off)
+        names = [generate(s.config, s.weights, s.tokenizer, self.rng, self.temperature, prefix, self.heads_off)
                  for _ in range(count)]
         self.completions = [Completion(name, self._in_training_data(name)) for name in names]
         what = f"{count} completions of {prefix!r}" if prefix else f"{count} names"

@@ -24,7 +24,7 @@ from textual.widgets import Input, Static
 from ...datasets import printable
 from ...engine.trace import PositionTrace, trace_tokens
 from ..training.snapshot import ModelSnapshot
-from ..panes.attention_pane import heads_in_model, heads_words
+from ..panes.heads_off import heads_in_model, heads_words
 from .live_screen import LiveScreen
 from ..widgets.heat_strip import background, heat_strip_segments, strip_scale
 from ..widgets.heatmap import ColourScale
