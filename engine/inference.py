@@ -110,7 +110,7 @@ def forward_token(
             lo, hi = head * head_dim, (head + 1) * head_dim  # this head's slice of q, k and v
             scores = [sum_in_order(map(mul, q[lo:hi], k[lo:hi])) * scale for k in keys]
             attn = softmax(scores)
-            if heads_off and (layer, head) in heads_off:
+            if (layer, head) in heads_off:
                 out = [0.0] * head_dim  # switched off: it still looks, but adds nothing
             else:
                 out = [sum_in_order([a * v[j] for a, v in zip(attn, values)]) for j in range(lo, hi)]

@@ -75,7 +75,9 @@ class PositionTrace:
     logits: list[float] = field(default_factory=list)  # lm_head · the last layer's x_out
     probs: list[float] = field(default_factory=list)  # softmax(logits): the odds of each next token
 
-    # --- called by inference.forward_token as it goes; each copies what it keeps ---
+    # --- called by inference.forward_token as it goes ---
+    # the rows of wte and wpe are copied, being the weights themselves; every other vector
+    # is a list the pass made and never changes again, so it is kept as it is
 
     def embedded(self, token, pos, token_row, pos_row, summed, normed) -> None:
         self.token, self.pos = token, pos

@@ -69,12 +69,19 @@ def check_heads(config: ModelConfig, asked: list[tuple[int, int]]) -> frozenset[
     """--head-off's (layer, head) pairs, each checked against the model's shape."""
     for layer, head in asked:
         if layer >= config.n_layer:
-            layers = "1 layer, numbered 0" if config.n_layer == 1 else f"{config.n_layer} layers, numbered from 0 to {config.n_layer - 1}"
-            raise UsageError(f"--head-off {layer}:{head}: the model has {layers}; give a layer it has")
+            raise UsageError(f"--head-off {layer}:{head}: the model has {numbered(config.n_layer, 'layer')}; "
+                             "give a layer it has")
         if head >= config.n_head:
-            heads = "1 head, numbered 0" if config.n_head == 1 else f"{config.n_head} heads, numbered from 0 to {config.n_head - 1}"
-            raise UsageError(f"--head-off {layer}:{head}: each layer has {heads}; give a head it has")
+            raise UsageError(f"--head-off {layer}:{head}: each layer has {numbered(config.n_head, 'head')}; "
+                             "give a head it has")
     return frozenset(asked)
+
+
+def numbered(count: int, noun: str) -> str:
+    """"1 layer, numbered 0" or "4 heads, numbered from 0 to 3"."""
+    if count == 1:
+        return f"1 {noun}, numbered 0"
+    return f"{count} {noun}s, numbered from 0 to {count - 1}"
 
 
 def heads_off_note(heads_off: frozenset[tuple[int, int]]) -> str:
