@@ -2,8 +2,7 @@
 
 The X-ray draws every stage of the forward pass this way, so a learner can watch a vector
 change shape from stage to stage: blue is negative, orange positive, grey near zero.
-heat_strip_segments() gives the line as Rich segments (for a row of a StageList), heat_strip()
-as Rich text; HeatStrip is the same line as a widget of its own.
+heat_strip_segments() gives the line as Rich segments, for a row of a StageList.
 """
 
 from collections.abc import Sequence
@@ -11,9 +10,7 @@ from functools import lru_cache
 
 from rich.segment import Segment
 from rich.style import Style
-from rich.text import Text
 from textual.color import Color
-from textual.widgets import Static
 
 from .heatmap import ColourScale
 
@@ -42,21 +39,3 @@ def heat_strip_segments(values: Sequence[float], scale: ColourScale | None = Non
             segments.append(Segment("▕"))
         segments.append(Segment(cell, background(scale.colour(value))))
     return segments
-
-
-def heat_strip(values: Sequence[float], scale: ColourScale | None = None, cell_width: int = 1,
-               gap_every: int = 0) -> Text:
-    """The same cells as heat_strip_segments(), as one line of Rich text."""
-    text = Text(no_wrap=True, overflow="crop")
-    for segment in heat_strip_segments(values, scale, cell_width, gap_every):
-        text.append(segment.text, segment.style)
-    return text
-
-
-class HeatStrip(Static):
-    """One vector as a one-line strip; show() replaces it in place (one line, no new layout)."""
-
-    DEFAULT_CSS = "HeatStrip { height: 1; }"
-
-    def show(self, values: Sequence[float], scale: ColourScale | None = None, cell_width: int = 1) -> None:
-        self.update(heat_strip(values, scale, cell_width), layout=False)
